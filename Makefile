@@ -1,0 +1,50 @@
+# lampi: `make run` starts the stack, `make test` builds and runs every test.
+# Both install missing Debian packages first (scripts/install-deps).
+BUILD_DIR ?= build/release
+ASAN_DIR ?= build/asan
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build asan test unit-test asan-test e2e-test run bench format clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+$(BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/build.ninja
+	ninja -C $(BUILD_DIR) -j $(JOBS)
+
+$(ASAN_DIR)/build.ninja: | deps
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	    -DLAMPI_SANITIZE=address,undefined -DLAMPI_BUILD_APPS=OFF $(CMAKE_FLAGS)
+
+asan: deps $(ASAN_DIR)/build.ninja
+	ninja -C $(ASAN_DIR) -j $(JOBS)
+
+unit-test: build
+	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
+
+asan-test: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --test-dir $(ASAN_DIR) -L unit --output-on-failure -j $(JOBS)
+
+e2e-test: build
+	LAMPI_BIN=$(CURDIR)/$(BUILD_DIR)/apps /usr/bin/python3 -m pytest -q tests/e2e
+
+test: unit-test asan-test e2e-test
+
+run: build
+	./scripts/run-broker
+
+bench: build
+	./bench/compare.sh
+
+format:
+	find src apps tests -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,55 @@
+#include "broker_options.h"
+
+#include "config/config_reader.h"
+
+namespace lampi::apps {
+
+namespace {
+
+broker::Settings settings_from(const config::Config& c) {
+    broker::Settings s;
+    s.max_inflight_messages = c.max_inflight_messages;
+    s.max_queued_messages = c.max_queued_messages < 0 ? 0 : static_cast<std::size_t>(c.max_queued_messages);
+    s.max_queued_bytes = c.max_queued_bytes;
+    s.max_packet_size = c.max_packet_size;
+    s.message_size_limit = c.message_size_limit;
+    s.max_keepalive = c.max_keepalive;
+    s.retain_available = c.retain_available;
+    s.upgrade_outgoing_qos = c.upgrade_outgoing_qos;
+    s.queue_qos0_messages = c.queue_qos0_messages;
+    s.allow_zero_length_clientid = c.security.allow_zero_length_clientid;
+    s.auto_id_prefix = c.security.auto_id_prefix;
+    s.persistent_client_expiration = static_cast<std::uint32_t>(c.persistent_client_expiration);
+    s.connection_messages = c.connection_messages;
+    if (!c.listeners.empty()) s.max_topic_alias = c.listeners.front().max_topic_alias;
+    return s;
+}
+
+server::ListenerOptions listener_from(const config::Config& c, const config::Listener& l) {
+    server::ListenerOptions o;
+    o.address = l.bind_address;
+    o.port = l.port;
+    o.unix_path = l.unix_socket_path;
+    o.max_connections = l.max_connections;
+    // lampi batches its writes itself, so Nagle only adds latency; set_tcp_nodelay is honoured
+    // by always setting it.
+    o.tcp_nodelay = true;
+    o.ipv6 = l.socket_domain != config::SocketDomain::IPv4;
+    const config::SecurityOptions& sec = config::effective_security(c, l);
+    o.policy.allow_anonymous = sec.allow_anonymous.value_or(false);
+    o.policy.mount_point = l.mount_point;
+    o.policy.port = l.port;
+    return o;
+}
+
+}  // namespace
+
+server::ServerOptions server_options_from(const config::Config& config) {
+    server::ServerOptions options;
+    options.settings = settings_from(config);
+    for (const auto& l : config.listeners) options.listeners.push_back(listener_from(config, l));
+    options.pid_file = config.pid_file;
+    return options;
+}
+
+}  // namespace lampi::apps

@@ -1,0 +1,93 @@
+// The server side of one MQTT connection: decoded packets and time in, replies and routing out.
+// No sockets: bytes leave through the Outlet the transport provides, so the protocol logic can be
+// driven by tests with a fake outlet.
+// Threading: every method except kick() runs on the owning worker's thread; kick() is called
+// from another worker on session takeover and only touches the thread-safe Outlet.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "broker/broker.h"
+#include "broker/outlet.h"
+#include "mqtt/codec.h"
+
+namespace lampi::broker {
+
+// What the listener a connection arrived on allows.
+struct ListenerPolicy {
+    bool allow_anonymous = true;
+    std::string mount_point;
+    std::uint16_t port = 0;
+};
+
+class ClientConnection final : public SessionOwner {
+public:
+    ClientConnection(Broker& broker, Outlet& outlet, ListenerPolicy policy, std::string peer);
+    ~ClientConnection() override;
+    ClientConnection(const ClientConnection&) = delete;
+    ClientConnection& operator=(const ClientConnection&) = delete;
+
+    void on_packet(mqtt::Packet&& packet, TimePoint now);
+    // The transport could not decode the stream; the connection is closed with `error.reason`.
+    void on_decode_error(const mqtt::DecodeError& error, TimePoint now);
+    // The stream ended for any reason: fires the will unless the client said DISCONNECT.
+    void on_transport_closed(TimePoint now);
+    // No packet for 1.5 times the keep alive (MQTT 3.1.1 3.1.2.10).
+    void on_keepalive_timeout(TimePoint now);
+
+    void kick(std::uint8_t reason) override;
+
+    bool connected() const { return connected_; }
+    bool closing() const { return closing_; }
+    mqtt::ProtocolVersion version() const { return version_; }
+    std::uint16_t keep_alive() const { return keep_alive_; }
+    std::size_t max_packet_size() const;
+    const std::string& client_id() const { return client_id_; }
+
+private:
+    void handle_connect(mqtt::Connect& c, TimePoint now);
+    bool check_connect(mqtt::Connect& c);
+    void accept_connect(mqtt::Connect& c, mqtt::Properties props, TimePoint now);
+    void handle_publish(mqtt::Publish& p, TimePoint now);
+    bool resolve_topic_alias(mqtt::Publish& p);
+    std::uint8_t check_publish(const mqtt::Publish& p) const;
+    void route_publish(mqtt::Publish& p, TimePoint now);
+    void handle_pub_response(const mqtt::PubResponse& r, TimePoint now);
+    void handle_subscribe(const mqtt::Subscribe& s, TimePoint now);
+    std::uint8_t check_subscription(const mqtt::Subscription& sub, bool has_sub_id) const;
+    void handle_unsubscribe(const mqtt::Unsubscribe& u);
+    void handle_disconnect(const mqtt::Disconnect& d, TimePoint now);
+
+    void send(const mqtt::Packet& packet);
+    void send_connack(std::uint8_t code, bool session_present, mqtt::Properties props = {});
+    // Ends the connection: a v5 client gets DISCONNECT with `reason` first.
+    void close_with(std::uint8_t reason, std::string_view why);
+    void publish_will(TimePoint now);
+    MessagePtr make_message(mqtt::Publish&& p, TimePoint now) const;
+    std::string mount(std::string_view topic) const;
+
+    Broker& broker_;
+    Outlet& outlet_;
+    const ListenerPolicy policy_;
+    const std::string peer_;
+    const Settings settings_;  // as at accept; a reload applies to new connections
+    std::string client_id_;
+    mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
+    bool connected_ = false;
+    bool closing_ = false;
+    bool clean_disconnect_ = false;
+    bool is_bridge_ = false;
+    std::uint16_t keep_alive_ = 0;
+    std::uint32_t session_expiry_ = 0;
+    std::uint32_t client_max_packet_size_ = 0;
+    std::optional<mqtt::Will> will_;
+    std::shared_ptr<Session> session_;
+    std::unordered_map<std::uint16_t, std::string> topic_aliases_;
+    std::atomic<bool> kicked_{false};
+};
+
+}  // namespace lampi::broker

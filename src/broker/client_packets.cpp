@@ -1,0 +1,198 @@
+// Packet handlers of a connected client: PUBLISH and its acknowledgements, SUBSCRIBE and
+// UNSUBSCRIBE.
+#include "base/log.h"
+#include "broker/client_connection.h"
+#include "topic/topic.h"
+
+namespace lampi::broker {
+
+namespace rc = mqtt::reason;
+
+std::string ClientConnection::mount(std::string_view topic) const {
+    std::string out = policy_.mount_point;
+    out.append(topic);
+    return out;
+}
+
+MessagePtr ClientConnection::make_message(mqtt::Publish&& p, TimePoint now) const {
+    auto m = std::make_shared<Message>();
+    m->topic = std::move(p.topic);
+    m->payload = std::move(p.payload);
+    m->qos = p.qos;
+    m->retain = p.retain;
+    m->origin_client_id = client_id_;
+    m->received_at = now;
+    if (mqtt::is_v5(version_)) {
+        if (p.properties.message_expiry_interval) {
+            m->expires_at = now + std::chrono::seconds(*p.properties.message_expiry_interval);
+        }
+        p.properties.message_expiry_interval.reset();
+        p.properties.topic_alias.reset();
+        p.properties.subscription_identifiers.clear();
+        p.properties.will_delay_interval.reset();
+        m->properties = std::move(p.properties);
+    }
+    return m;
+}
+
+bool ClientConnection::resolve_topic_alias(mqtt::Publish& p) {
+    if (!p.properties.topic_alias) return !p.topic.empty();
+    const std::uint16_t alias = *p.properties.topic_alias;
+    // MQTT 5 3.3.2.3.4: 0 and values above our Topic Alias Maximum are a protocol error.
+    if (alias == 0 || alias > settings_.max_topic_alias) return false;
+    if (p.topic.empty()) {
+        auto it = topic_aliases_.find(alias);
+        if (it == topic_aliases_.end()) return false;
+        p.topic = it->second;
+    } else {
+        topic_aliases_[alias] = p.topic;
+    }
+    return true;
+}
+
+// Returns 0 when the message may be routed, else the v5 reason code for refusing it.
+std::uint8_t ClientConnection::check_publish(const mqtt::Publish& p) const {
+    const Settings& settings = settings_;
+    if (settings.message_size_limit > 0 && p.payload.size() > settings.message_size_limit) {
+        return rc::kPacketTooLarge;
+    }
+    if (p.properties.payload_format_indicator.value_or(0) == 1 &&
+        !mqtt::is_valid_utf8(p.payload)) {
+        return rc::kPayloadFormatInvalid;  // MQTT 5 3.3.2.3.2
+    }
+    // Clients may not write into $SYS (Mosquitto lets bridges set their connection state).
+    if (p.topic.starts_with("$SYS/") && !p.topic.starts_with("$SYS/broker/connection/")) {
+        return rc::kNotAuthorized;
+    }
+    return rc::kSuccess;
+}
+
+void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
+    Stats::add(broker_.stats().publish_received);
+    Stats::add(broker_.stats().messages_received);
+    if (mqtt::is_v5(version_) && !resolve_topic_alias(p)) {
+        close_with(rc::kTopicAliasInvalid, "invalid topic alias");
+        return;
+    }
+    if (!topic::is_valid_topic_name(p.topic)) {
+        close_with(rc::kTopicNameInvalid, "invalid topic name in PUBLISH");
+        return;
+    }
+    if (p.retain && !settings_.retain_available) {
+        close_with(rc::kRetainNotSupported, "retain not available");
+        return;
+    }
+    const std::uint8_t refusal = check_publish(p);
+    if (refusal == rc::kPayloadFormatInvalid && p.qos == 0) {
+        close_with(refusal, "payload is not UTF-8");
+        return;
+    }
+    const std::uint16_t id = p.packet_id;
+    if (p.qos == 2) {
+        const bool fresh = session_->remember_incoming_qos2(id);
+        if (fresh && refusal == rc::kSuccess) route_publish(p, now);
+        // A v5 refusal ends the QoS 2 flow at PUBREC (MQTT 5 4.3.3).
+        if (refusal != rc::kSuccess && mqtt::is_v5(version_)) session_->release_incoming_qos2(id);
+        const std::uint8_t code = mqtt::is_v5(version_) ? refusal : 0;
+        send(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, code, {}});
+        return;
+    }
+    if (refusal == rc::kSuccess) route_publish(p, now);
+    if (p.qos == 1) {
+        const std::uint8_t code = mqtt::is_v5(version_) ? refusal : 0;
+        send(mqtt::PubResponse{mqtt::PacketType::Puback, id, code, {}});
+    }
+}
+
+void ClientConnection::route_publish(mqtt::Publish& p, TimePoint now) {
+    if (!policy_.mount_point.empty()) p.topic = mount(p.topic);
+    MessagePtr message = make_message(std::move(p), now);
+    broker_.publish(message, session_.get(), now);
+}
+
+void ClientConnection::handle_pub_response(const mqtt::PubResponse& r, TimePoint now) {
+    switch (r.type) {
+        case mqtt::PacketType::Puback:
+            session_->on_puback(r.packet_id, now);
+            break;
+        case mqtt::PacketType::Pubrec:
+            if (!session_->on_pubrec(r.packet_id, r.reason_code, now) && mqtt::is_v5(version_)) {
+                send(mqtt::PubResponse{mqtt::PacketType::Pubrel, r.packet_id,
+                                       rc::kPacketIdentifierNotFound, {}});
+            }
+            break;
+        case mqtt::PacketType::Pubrel: {
+            const bool known = session_->release_incoming_qos2(r.packet_id);
+            const std::uint8_t code =
+                (known || !mqtt::is_v5(version_)) ? rc::kSuccess : rc::kPacketIdentifierNotFound;
+            send(mqtt::PubResponse{mqtt::PacketType::Pubcomp, r.packet_id, code, {}});
+            break;
+        }
+        case mqtt::PacketType::Pubcomp:
+            session_->on_pubcomp(r.packet_id, now);
+            break;
+        default:
+            break;
+    }
+}
+
+std::uint8_t ClientConnection::check_subscription(const mqtt::Subscription& sub,
+                                                  bool has_sub_id) const {
+    (void)has_sub_id;
+    const topic::SharedFilter shared = topic::parse_shared_filter(sub.filter);
+    if (shared.is_shared) {
+        if (!shared.valid) return rc::kTopicFilterInvalid;
+    } else if (!topic::is_valid_topic_filter(sub.filter)) {
+        return rc::kTopicFilterInvalid;
+    }
+    return rc::kSuccess;
+}
+
+void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now) {
+    const bool v5 = mqtt::is_v5(version_);
+    const std::uint32_t sub_id =
+        s.properties.subscription_identifiers.empty() ? 0 : s.properties.subscription_identifiers[0];
+    mqtt::Suback ack;
+    ack.packet_id = s.packet_id;
+    std::vector<Delivery> retained;
+    for (const auto& sub : s.subscriptions) {
+        const bool shared = topic::parse_shared_filter(sub.filter).is_shared;
+        if (v5 && shared && sub.options.no_local) {
+            close_with(rc::kProtocolError, "no local on a shared subscription");  // 3.8.3.1
+            return;
+        }
+        std::uint8_t code = check_subscription(sub, sub_id != 0);
+        if (code != rc::kSuccess) {
+            ack.reason_codes.push_back(v5 ? code : 0x80);
+            continue;
+        }
+        mqtt::SubscribeOptions options = sub.options;
+        if (is_bridge_ && !v5) {
+            // Mosquitto's try_private: a bridge's subscriptions never echo its own messages.
+            options.no_local = true;
+            options.retain_as_published = true;
+        }
+        const std::string filter = mount(sub.filter);
+        SubscribeOutcome outcome = broker_.subscribe(session_, filter, options, sub_id, now);
+        log(LogType::Subscribe, "{} {} {}", client_id_, static_cast<int>(options.qos), filter);
+        ack.reason_codes.push_back(outcome.reason_code);
+        for (auto& d : outcome.retained) retained.push_back(std::move(d));
+    }
+    send(ack);
+    for (auto& d : retained) session_->deliver(std::move(d), now);
+}
+
+void ClientConnection::handle_unsubscribe(const mqtt::Unsubscribe& u) {
+    mqtt::Unsuback ack;
+    ack.packet_id = u.packet_id;
+    for (const auto& filter : u.filters) {
+        const bool existed = broker_.unsubscribe(*session_, mount(filter));
+        log(LogType::Unsubscribe, "{} {}", client_id_, filter);
+        if (mqtt::is_v5(version_)) {
+            ack.reason_codes.push_back(existed ? rc::kSuccess : rc::kNoSubscriptionExisted);
+        }
+    }
+    send(ack);
+}
+
+}  // namespace lampi::broker

@@ -1,0 +1,38 @@
+// An application message as it travels through the broker: immutable once built, shared by
+// every queue and in-flight slot that holds it (MessagePtr). Thread-safe to share.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "mqtt/properties.h"
+
+namespace lampi::broker {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct Message {
+    std::string topic;
+    std::string payload;
+    std::uint8_t qos = 0;
+    bool retain = false;
+    // The v5 properties that travel with the message (spec 3.3.2.3): payload format, content
+    // type, response topic, correlation data, user properties. Expiry is kept as a deadline.
+    mqtt::Properties properties;
+    std::optional<TimePoint> expires_at;
+    std::string origin_client_id;  // for no-local and logging
+    TimePoint received_at{};
+
+    bool expired(TimePoint now) const { return expires_at && now >= *expires_at; }
+    // MQTT 5 3.3.2.3.3: the interval sent on is the time left.
+    std::optional<std::uint32_t> remaining_expiry(TimePoint now) const;
+    std::size_t approximate_size() const { return topic.size() + payload.size() + 64; }
+};
+
+using MessagePtr = std::shared_ptr<const Message>;
+
+}  // namespace lampi::broker

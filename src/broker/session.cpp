@@ -1,0 +1,308 @@
+#include "broker/session.h"
+
+#include <algorithm>
+
+#include "broker/stats.h"
+#include "mqtt/codec.h"
+
+namespace lampi::broker {
+
+std::optional<std::uint32_t> Message::remaining_expiry(TimePoint now) const {
+    if (!expires_at) return std::nullopt;
+    if (now >= *expires_at) return 0u;
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(*expires_at - now).count();
+    return static_cast<std::uint32_t>(std::max<std::int64_t>(left, 1));
+}
+
+namespace {
+
+// Encoding scratch space per thread: publishes are encoded here, then copied into the outlet.
+std::string& scratch() {
+    thread_local std::string s;
+    s.clear();
+    return s;
+}
+
+mqtt::Publish make_publish(const Delivery& d, std::uint16_t packet_id, bool dup,
+                           mqtt::ProtocolVersion version, TimePoint now) {
+    const Message& m = *d.message;
+    mqtt::Publish p;
+    p.topic = m.topic;
+    p.payload = m.payload;
+    p.qos = d.qos;
+    p.retain = d.retain;
+    p.dup = dup;
+    p.packet_id = d.qos > 0 ? packet_id : 0;
+    if (mqtt::is_v5(version)) {
+        p.properties = m.properties;
+        p.properties.topic_alias.reset();
+        p.properties.message_expiry_interval = m.remaining_expiry(now);
+        p.properties.subscription_identifiers = d.subscription_ids;
+    }
+    return p;
+}
+
+}  // namespace
+
+Session::Session(std::string client_id, const Settings& settings, Stats& stats)
+    : client_id_(std::move(client_id)), stats_(stats), settings_(settings) {}
+
+void Session::update_settings(const Settings& s) {
+    std::lock_guard lock(mutex_);
+    settings_ = s;
+}
+
+std::size_t Session::window_locked() const {
+    std::size_t window = client_receive_maximum_;
+    if (settings_.max_inflight_messages > 0) {
+        window = std::min(window, settings_.max_inflight_messages);
+    }
+    return window;
+}
+
+std::uint16_t Session::next_packet_id_locked() {
+    // inflight_ is smaller than 65535 (bounded by the window), so a free id exists.
+    do {
+        last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+    } while (inflight_.contains(last_packet_id_));
+    return last_packet_id_;
+}
+
+// MQTT 3.1.1 3.3: the PUBLISH of a 3.x client has no properties, so it is written straight from
+// the shared message without building a packet value (the hot path of fan-out).
+void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool dup, std::string& out) {
+    const Message& m = *d.message;
+    const std::size_t remaining = 2 + m.topic.size() + (d.qos > 0 ? 2 : 0) + m.payload.size();
+    out.reserve(1 + 4 + remaining);
+    out.push_back(static_cast<char>(0x30 | (dup ? 0x08 : 0) | (d.qos << 1) | (d.retain ? 1 : 0)));
+    mqtt::append_variable_int(out, static_cast<std::uint32_t>(remaining));
+    out.push_back(static_cast<char>(m.topic.size() >> 8));
+    out.push_back(static_cast<char>(m.topic.size() & 0xFF));
+    out.append(m.topic);
+    if (d.qos > 0) {
+        out.push_back(static_cast<char>(packet_id >> 8));
+        out.push_back(static_cast<char>(packet_id & 0xFF));
+    }
+    out.append(m.payload);
+}
+
+void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
+                                  TimePoint now) {
+    std::string& out = scratch();
+    if (mqtt::is_v5(version_)) {
+        mqtt::encode(make_publish(d, packet_id, dup, version_, now), version_, out);
+    } else {
+        encode_v3_publish(d, packet_id, dup, out);
+    }
+    if (client_max_packet_size_ > 0 && out.size() > client_max_packet_size_) {
+        // MQTT 5 3.1.2.11.4: a message too large for the client is discarded without sending.
+        Stats::add(stats_.publish_dropped);
+        return;
+    }
+    outlet_->send(out);
+    Stats::add(stats_.publish_sent);
+    Stats::add(stats_.messages_sent);
+    Stats::add(stats_.bytes_sent, out.size());
+}
+
+void Session::send_pubrel_locked(std::uint16_t packet_id) {
+    std::string& out = scratch();
+    mqtt::encode(mqtt::PubResponse{mqtt::PacketType::Pubrel, packet_id, 0, {}}, version_, out);
+    outlet_->send(out);
+    Stats::add(stats_.messages_sent);
+    Stats::add(stats_.bytes_sent, out.size());
+}
+
+bool Session::enqueue_locked(Delivery&& d) {
+    const std::size_t size = d.message->approximate_size();
+    const bool count_full =
+        settings_.max_queued_messages > 0 && queue_.size() >= settings_.max_queued_messages;
+    const bool bytes_full =
+        settings_.max_queued_bytes > 0 && queued_bytes_ + size > settings_.max_queued_bytes;
+    if (count_full || bytes_full) {
+        Stats::add(stats_.publish_dropped);
+        return false;
+    }
+    queued_bytes_ += size;
+    queue_.push_back(std::move(d));
+    return true;
+}
+
+bool Session::deliver(Delivery d, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    if (d.message->expired(now)) return false;
+    if (outlet_ == nullptr) {
+        if (d.qos == 0 && !settings_.queue_qos0_messages) return false;
+        return enqueue_locked(std::move(d));
+    }
+    if (d.qos == 0) {
+        if (settings_.max_client_buffer_bytes > 0 &&
+            outlet_->pending_bytes() > settings_.max_client_buffer_bytes) {
+            Stats::add(stats_.publish_dropped);
+            return false;
+        }
+        send_publish_locked(d, 0, false, now);
+        return true;
+    }
+    if (!queue_.empty() || inflight_.size() >= window_locked()) {
+        return enqueue_locked(std::move(d));
+    }
+    const std::uint16_t id = next_packet_id_locked();
+    send_publish_locked(d, id, false, now);
+    const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
+    inflight_.emplace(id, InFlight{std::move(d), state});
+    return true;
+}
+
+void Session::fill_window_locked(TimePoint now) {
+    while (outlet_ != nullptr && !queue_.empty() && inflight_.size() < window_locked()) {
+        Delivery d = std::move(queue_.front());
+        queue_.pop_front();
+        queued_bytes_ -= std::min(queued_bytes_, d.message->approximate_size());
+        if (d.message->expired(now)) continue;
+        if (d.qos == 0) {
+            send_publish_locked(d, 0, false, now);
+            continue;
+        }
+        const std::uint16_t id = next_packet_id_locked();
+        send_publish_locked(d, id, false, now);
+        const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
+        inflight_.emplace(id, InFlight{std::move(d), state});
+    }
+}
+
+void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
+                     std::uint16_t receive_maximum, std::uint32_t max_packet_size,
+                     TimePoint now) {
+    std::lock_guard lock(mutex_);
+    outlet_ = outlet;
+    version_ = version;
+    client_receive_maximum_ = receive_maximum == 0 ? 65535 : receive_maximum;
+    client_max_packet_size_ = max_packet_size;
+    disconnected_at_.reset();
+    online_.store(true, std::memory_order_relaxed);
+    // MQTT 3.1.1 4.4 / MQTT 5 4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in order.
+    for (auto it = inflight_.begin(); it != inflight_.end();) {
+        if (it->second.delivery.message->expired(now) && it->second.state != OutState::WaitPubcomp) {
+            it = inflight_.erase(it);
+            continue;
+        }
+        if (it->second.state == OutState::WaitPubcomp) {
+            send_pubrel_locked(it->first);
+        } else {
+            send_publish_locked(it->second.delivery, it->first, true, now);
+        }
+        ++it;
+    }
+    fill_window_locked(now);
+}
+
+bool Session::detach(const Outlet* outlet) {
+    std::lock_guard lock(mutex_);
+    if (outlet_ != outlet || outlet == nullptr) return false;
+    outlet_ = nullptr;
+    online_.store(false, std::memory_order_relaxed);
+    return true;
+}
+
+bool Session::on_puback(std::uint16_t packet_id, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    auto it = inflight_.find(packet_id);
+    if (it == inflight_.end() || it->second.state != OutState::WaitPuback) return false;
+    inflight_.erase(it);
+    fill_window_locked(now);
+    return true;
+}
+
+bool Session::on_pubrec(std::uint16_t packet_id, std::uint8_t reason, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    auto it = inflight_.find(packet_id);
+    if (it == inflight_.end() || it->second.state != OutState::WaitPubrec) return false;
+    if (reason >= 0x80) {
+        // MQTT 5 4.3.3: a PUBREC with an error ends the flow.
+        inflight_.erase(it);
+        fill_window_locked(now);
+        return true;
+    }
+    it->second.state = OutState::WaitPubcomp;
+    if (outlet_ != nullptr) send_pubrel_locked(packet_id);
+    return true;
+}
+
+bool Session::on_pubcomp(std::uint16_t packet_id, TimePoint now) {
+    std::lock_guard lock(mutex_);
+    auto it = inflight_.find(packet_id);
+    if (it == inflight_.end() || it->second.state != OutState::WaitPubcomp) return false;
+    inflight_.erase(it);
+    fill_window_locked(now);
+    return true;
+}
+
+bool Session::remember_incoming_qos2(std::uint16_t packet_id) {
+    std::lock_guard lock(mutex_);
+    return incoming_qos2_.insert(packet_id).second;
+}
+
+bool Session::release_incoming_qos2(std::uint16_t packet_id) {
+    std::lock_guard lock(mutex_);
+    return incoming_qos2_.erase(packet_id) > 0;
+}
+
+std::size_t Session::incoming_qos2_count() const {
+    std::lock_guard lock(mutex_);
+    return incoming_qos2_.size();
+}
+
+void Session::add_subscription(const std::string& filter, const SessionSubscription& s) {
+    std::lock_guard lock(mutex_);
+    subscriptions_[filter] = s;
+}
+
+bool Session::remove_subscription(const std::string& filter) {
+    std::lock_guard lock(mutex_);
+    return subscriptions_.erase(filter) > 0;
+}
+
+std::map<std::string, SessionSubscription> Session::subscriptions() const {
+    std::lock_guard lock(mutex_);
+    return subscriptions_;
+}
+
+std::map<std::string, SessionSubscription> Session::take_subscriptions() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(subscriptions_, {});
+}
+
+void Session::set_expiry_interval(std::uint32_t seconds) {
+    std::lock_guard lock(mutex_);
+    expiry_interval_ = seconds;
+}
+
+std::uint32_t Session::expiry_interval() const {
+    std::lock_guard lock(mutex_);
+    return expiry_interval_;
+}
+
+void Session::set_disconnected_at(TimePoint t) {
+    std::lock_guard lock(mutex_);
+    disconnected_at_ = t;
+}
+
+bool Session::expired(TimePoint now) const {
+    std::lock_guard lock(mutex_);
+    if (outlet_ != nullptr || !disconnected_at_) return false;
+    if (expiry_interval_ == 0xFFFFFFFF) return false;
+    return now >= *disconnected_at_ + std::chrono::seconds(expiry_interval_);
+}
+
+std::size_t Session::queued_count() const {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+}
+
+std::size_t Session::inflight_count() const {
+    std::lock_guard lock(mutex_);
+    return inflight_.size();
+}
+
+}  // namespace lampi::broker

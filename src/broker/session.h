@@ -1,0 +1,120 @@
+// A client's session (MQTT 3.1.1 section 4.1, MQTT 5 section 4.1): subscriptions, outgoing
+// QoS 1/2 messages in flight and queued, incoming QoS 2 packet ids, and the link to the
+// connection currently attached (none while the client is offline).
+// Thread-safety: every member is guarded by the session's mutex; publishing threads deliver into
+// a session from any worker. Lock order: subscription tree -> session -> outlet.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "broker/message.h"
+#include "broker/outlet.h"
+#include "broker/settings.h"
+#include "mqtt/packet.h"
+
+namespace lampi::broker {
+
+class Stats;
+
+// One message on its way to this session's client, with the per-subscription details.
+struct Delivery {
+    MessagePtr message;
+    std::uint8_t qos = 0;
+    bool retain = false;
+    std::vector<std::uint32_t> subscription_ids;
+};
+
+// A granted subscription as the session remembers it (for resubscribe and cleanup).
+struct SessionSubscription {
+    mqtt::SubscribeOptions options;
+    std::uint32_t subscription_id = 0;
+};
+
+class Session {
+public:
+    Session(std::string client_id, const Settings& settings, Stats& stats);
+
+    const std::string& client_id() const { return client_id_; }
+
+    // Thread-safe. Sends now if the client is online and the window allows, queues otherwise
+    // (QoS 0 only when online or queue_qos0_messages). Returns false if the message was dropped.
+    bool deliver(Delivery d, TimePoint now);
+
+    // Attaches a connection (owned by the caller, which must detach before destroying it) and
+    // resends what is in flight with DUP, then fills the window from the queue.
+    void attach(Outlet* outlet, mqtt::ProtocolVersion version, std::uint16_t receive_maximum,
+                std::uint32_t max_packet_size, TimePoint now);
+    // Detaches `outlet` if it is still the attached one; returns true if it was.
+    bool detach(const Outlet* outlet);
+    bool online() const { return online_.load(std::memory_order_relaxed); }
+
+    // Acknowledgements from the client. Each returns false for an unknown packet id.
+    bool on_puback(std::uint16_t packet_id, TimePoint now);
+    bool on_pubrec(std::uint16_t packet_id, std::uint8_t reason, TimePoint now);
+    bool on_pubcomp(std::uint16_t packet_id, TimePoint now);
+
+    // Incoming QoS 2 (spec 4.3.3 method B): remember the id until PUBREL. Returns true if the
+    // id was new (deliver the message), false for a duplicate (do not deliver again).
+    bool remember_incoming_qos2(std::uint16_t packet_id);
+    bool release_incoming_qos2(std::uint16_t packet_id);
+    std::size_t incoming_qos2_count() const;
+
+    // Subscriptions as recorded in the session (the tree holds the routing copy).
+    void add_subscription(const std::string& filter, const SessionSubscription& s);
+    bool remove_subscription(const std::string& filter);
+    std::map<std::string, SessionSubscription> subscriptions() const;
+    std::map<std::string, SessionSubscription> take_subscriptions();
+
+    // Session lifetime (v5 session expiry; 3.1.1 persistent_client_expiration).
+    void set_expiry_interval(std::uint32_t seconds);
+    std::uint32_t expiry_interval() const;
+    void set_disconnected_at(TimePoint t);
+    bool expired(TimePoint now) const;
+
+    void update_settings(const Settings& s);
+    std::size_t queued_count() const;
+    std::size_t inflight_count() const;
+
+private:
+    enum class OutState : std::uint8_t { WaitPuback, WaitPubrec, WaitPubcomp };
+    struct InFlight {
+        Delivery delivery;
+        OutState state;
+    };
+
+    void send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
+    void send_pubrel_locked(std::uint16_t packet_id);
+    bool enqueue_locked(Delivery&& d);
+    void fill_window_locked(TimePoint now);
+    std::size_t window_locked() const;
+    std::uint16_t next_packet_id_locked();
+
+    const std::string client_id_;
+    Stats& stats_;
+    mutable std::mutex mutex_;
+    Settings settings_;
+    Outlet* outlet_ = nullptr;
+    std::atomic<bool> online_{false};
+    mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
+    std::uint16_t client_receive_maximum_ = 65535;
+    std::uint32_t client_max_packet_size_ = 0;
+    std::map<std::uint16_t, InFlight> inflight_;
+    std::deque<Delivery> queue_;
+    std::size_t queued_bytes_ = 0;
+    std::uint16_t last_packet_id_ = 0;
+    std::set<std::uint16_t> incoming_qos2_;
+    std::map<std::string, SessionSubscription> subscriptions_;
+    std::uint32_t expiry_interval_ = 0;
+    std::optional<TimePoint> disconnected_at_;
+};
+
+}  // namespace lampi::broker

@@ -1,0 +1,156 @@
+#include "server/listener.h"
+
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+
+namespace lampi::server {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+std::optional<std::string> bind_tcp(tcp::acceptor& acceptor, const tcp::endpoint& ep,
+                                    bool v6_only) {
+    boost::system::error_code ec;
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && ep.protocol() == tcp::v6()) acceptor.set_option(asio::ip::v6_only(v6_only), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return ec.message();
+    return std::nullopt;
+}
+
+}  // namespace
+
+Listener::Listener(asio::io_context& io, WorkerPool& workers, const ListenerOptions& options,
+                   ConnectionContext context)
+    : io_(io), workers_(workers), options_(options), context_(context) {
+    context_.policy = options.policy;
+    context_.listener_connections = &connections_;
+}
+
+std::string Listener::describe() const {
+    if (!options_.unix_path.empty()) return "unix socket " + options_.unix_path;
+    return (options_.address.empty() ? std::string("*") : options_.address) + ":" +
+           std::to_string(options_.port);
+}
+
+std::optional<std::string> Listener::open() {
+    if (!options_.unix_path.empty()) {
+        ::unlink(options_.unix_path.c_str());
+        unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+        boost::system::error_code ec;
+        asio::local::stream_protocol::endpoint ep(options_.unix_path);
+        unix_->open(ep.protocol(), ec);
+        if (!ec) unix_->bind(ep, ec);
+        if (!ec) unix_->listen(asio::socket_base::max_listen_connections, ec);
+        if (ec) return ec.message();
+        return std::nullopt;
+    }
+    std::vector<std::pair<tcp::endpoint, bool>> endpoints;
+    if (options_.address.empty()) {
+        endpoints.push_back({tcp::endpoint(tcp::v4(), options_.port), false});
+        if (options_.ipv6) endpoints.push_back({tcp::endpoint(tcp::v6(), options_.port), true});
+    } else {
+        boost::system::error_code ec;
+        tcp::resolver resolver(io_);
+        auto results = resolver.resolve(options_.address, std::to_string(options_.port),
+                                        tcp::resolver::passive, ec);
+        if (ec) return "cannot resolve " + options_.address + ": " + ec.message();
+        for (const auto& r : results) endpoints.push_back({r.endpoint(), true});
+    }
+    std::optional<std::string> first_error;
+    for (const auto& [ep, v6_only] : endpoints) {
+        auto acceptor = std::make_unique<tcp::acceptor>(io_);
+        if (auto err = bind_tcp(*acceptor, ep, v6_only)) {
+            // An IPv6 wildcard is optional: hosts without IPv6 still serve IPv4.
+            if (!first_error) first_error = *err;
+            continue;
+        }
+        if (options_.port == 0) options_.port = acceptor->local_endpoint().port();
+        tcp_.push_back(std::move(acceptor));
+    }
+    if (tcp_.empty()) return first_error.value_or("no address to listen on");
+    return std::nullopt;
+}
+
+void Listener::start() {
+    for (auto& acceptor : tcp_) asio::co_spawn(io_, accept_tcp(*acceptor), asio::detached);
+    if (unix_) asio::co_spawn(io_, accept_unix(), asio::detached);
+}
+
+void Listener::stop() {
+    boost::system::error_code ignored;
+    for (auto& acceptor : tcp_) acceptor->close(ignored);
+    if (unix_) {
+        unix_->close(ignored);
+        ::unlink(options_.unix_path.c_str());
+    }
+}
+
+bool Listener::admit() {
+    const int now = connections_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (options_.max_connections >= 0 && now > options_.max_connections) {
+        connections_.fetch_sub(1, std::memory_order_relaxed);
+        return false;
+    }
+    return true;
+}
+
+asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
+    for (;;) {
+        auto& worker = workers_.next();
+        auto [ec, socket] = co_await acceptor.async_accept(
+            worker, asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            // EMFILE and friends: log, pause briefly so we do not spin, keep serving.
+            log(LogType::Error, "Error accepting on {}: {}", describe(), ec.message());
+            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        boost::system::error_code peer_ec;
+        auto remote = socket.remote_endpoint(peer_ec);
+        std::string peer = peer_ec ? "unknown" : remote.address().to_string() + ":" +
+                                                     std::to_string(remote.port());
+        if (!admit()) {
+            log(LogType::Notice, "Client connection from {} denied: max_connections reached.",
+                peer);
+            continue;
+        }
+        if (options_.tcp_nodelay) socket.set_option(tcp::no_delay(true), peer_ec);
+        broker::Stats::add(context_.broker->stats().sockets_opened);
+        auto conn = std::make_shared<TcpConnection>(std::move(socket), context_, peer);
+        conn->start();
+    }
+}
+
+asio::awaitable<void> Listener::accept_unix() {
+    for (;;) {
+        auto& worker = workers_.next();
+        auto [ec, socket] = co_await unix_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            log(LogType::Error, "Error accepting on {}: {}", describe(), ec.message());
+            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        if (!admit()) continue;
+        auto conn = std::make_shared<UnixConnection>(std::move(socket), context_, options_.unix_path);
+        conn->start();
+    }
+}
+
+}  // namespace lampi::server

@@ -1,0 +1,261 @@
+#include "server/stream_connection.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/log.h"
+#include "mqtt/codec.h"
+
+namespace lampi::server {
+
+namespace asio = boost::asio;
+using broker::Clock;
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+template <class Socket>
+StreamConnection<Socket>::StreamConnection(Socket socket, const ConnectionContext& context,
+                                           std::string peer)
+    : socket_(std::move(socket)),
+      context_(context),
+      peer_(std::move(peer)),
+      client_(*context.broker, *this, context.policy, peer_),
+      watchdog_(socket_.get_executor()),
+      in_(kReadChunk),
+      last_received_(Clock::now()) {}
+
+template <class Socket>
+StreamConnection<Socket>::~StreamConnection() {
+    if (context_.listener_connections != nullptr) {
+        context_.listener_connections->fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+template <class Socket>
+void StreamConnection<Socket>::start() {
+    auto self = this->shared_from_this();
+    if (context_.registry != nullptr) context_.registry->add(self);
+    // The coroutines take `self` as a parameter: it lives in their frames from creation on, so
+    // the connection outlives the caller's pointer.
+    asio::co_spawn(socket_.get_executor(), read_loop(self), asio::detached);
+    asio::co_spawn(socket_.get_executor(), watchdog_loop(self), asio::detached);
+}
+
+template <class Socket>
+asio::awaitable<void> StreamConnection<Socket>::read_loop(std::shared_ptr<StreamConnection> self) {
+    for (;;) {
+        if (in_end_ == in_.size()) {
+            // Make room: drop consumed bytes first, grow only for a packet that needs it.
+            if (in_begin_ > 0) {
+                std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
+                in_end_ -= in_begin_;
+                in_begin_ = 0;
+            } else {
+                in_.resize(in_.size() + kReadChunk);
+            }
+        }
+        auto [ec, n] = co_await socket_.async_read_some(
+            asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kAwait);
+        if (ec) break;
+        in_end_ += n;
+        broker::Stats::add(context_.broker->stats().bytes_received, n);
+        last_received_ = Clock::now();
+        if (!consume_input(last_received_)) break;
+    }
+    watchdog_.cancel();
+    client_.on_transport_closed(Clock::now());
+    finish_close();
+    if (context_.registry != nullptr) context_.registry->remove(this);
+}
+
+template <class Socket>
+bool StreamConnection<Socket>::consume_input(broker::TimePoint now) {
+    while (in_end_ > in_begin_ && !client_.closing()) {
+        std::span<const std::uint8_t> avail(in_.data() + in_begin_, in_end_ - in_begin_);
+        const auto header = mqtt::parse_fixed_header(avail, client_.max_packet_size());
+        if (header.status == mqtt::HeaderStatus::Error) {
+            client_.on_decode_error(header.error, now);
+            return !client_.closing();
+        }
+        if (header.status == mqtt::HeaderStatus::NeedMore) break;
+        const std::size_t total = header.header.total_length();
+        if (avail.size() < total) {
+            // Grow only as far as this packet needs; its size already passed max_packet_size.
+            if (total > in_.size() - in_begin_) in_.resize(in_begin_ + total);
+            break;
+        }
+        auto body = avail.subspan(header.header.header_length, header.header.remaining_length);
+        auto decoded =
+            mqtt::decode_packet(header.header, body, client_.version(), mqtt::Side::FromClient);
+        in_begin_ += total;
+        if (!decoded.ok) {
+            client_.on_decode_error(decoded.error, now);
+            return !client_.closing();
+        }
+        client_.on_packet(std::move(decoded.packet), now);
+    }
+    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    return !client_.closing();
+}
+
+template <class Socket>
+asio::awaitable<void> StreamConnection<Socket>::watchdog_loop(
+    std::shared_ptr<StreamConnection> self) {
+    for (;;) {
+        broker::TimePoint deadline;
+        if (!client_.connected()) {
+            deadline = last_received_ + context_.connect_timeout;
+        } else if (client_.keep_alive() > 0) {
+            // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
+            deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);
+        } else {
+            deadline = Clock::now() + std::chrono::hours(24);
+        }
+        if (Clock::now() >= deadline) {
+            if (client_.connected()) {
+                client_.on_keepalive_timeout(Clock::now());
+            } else {
+                close();
+            }
+            co_return;
+        }
+        watchdog_.expires_at(deadline);
+        auto [ec] = co_await watchdog_.async_wait(kAwait);
+        if (ec == asio::error::operation_aborted && closed_) co_return;
+    }
+}
+
+template <class Socket>
+void StreamConnection<Socket>::send(std::string_view bytes) {
+    std::lock_guard lock(out_mutex_);
+    if (close_requested_ || closed_) return;
+    out_.append(bytes);
+    pending_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    if (!write_active_ && !flush_posted_) {
+        flush_posted_ = true;
+        asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Socket>
+void StreamConnection<Socket>::flush() {
+    {
+        std::lock_guard lock(out_mutex_);
+        flush_posted_ = false;
+        if (write_active_ || closed_) return;
+        if (out_.empty()) {
+            if (close_requested_) {
+                closed_ = true;
+            } else {
+                return;
+            }
+        } else {
+            writing_.swap(out_);
+            write_active_ = true;
+        }
+    }
+    if (!write_active_) {
+        finish_close();
+        return;
+    }
+    asio::async_write(socket_, asio::buffer(writing_),
+                      [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                        std::size_t n) { self->on_written(ec, n); });
+}
+
+template <class Socket>
+void StreamConnection<Socket>::on_written(const boost::system::error_code& ec, std::size_t n) {
+    bool again = false;
+    bool do_close = false;
+    {
+        std::lock_guard lock(out_mutex_);
+        pending_.fetch_sub(std::min(n, pending_.load()), std::memory_order_relaxed);
+        writing_.clear();
+        write_active_ = false;
+        if (ec) {
+            closed_ = true;
+            do_close = true;
+        } else if (!out_.empty()) {
+            again = true;
+        } else if (close_requested_) {
+            closed_ = true;
+            do_close = true;
+        }
+        // Give back memory a burst made us take, so idle connections stay small.
+        if (writing_.capacity() > 4 * kReadChunk) std::string().swap(writing_);
+    }
+    if (again) {
+        flush();
+    } else if (do_close) {
+        finish_close();
+    }
+}
+
+template <class Socket>
+void StreamConnection<Socket>::close() {
+    std::lock_guard lock(out_mutex_);
+    if (close_requested_) return;
+    close_requested_ = true;
+    if (!write_active_ && !flush_posted_) {
+        flush_posted_ = true;
+        asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Socket>
+void StreamConnection<Socket>::shut_down(std::uint8_t reason) {
+    asio::post(socket_.get_executor(),
+               [self = this->shared_from_this(), reason] { self->client_.kick(reason); });
+}
+
+template <class Socket>
+void StreamConnection<Socket>::finish_close() {
+    {
+        std::lock_guard lock(out_mutex_);
+        closed_ = true;
+    }
+    boost::system::error_code ignored;
+    if (socket_.is_open()) {
+        socket_.shutdown(Socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+    watchdog_.cancel();
+}
+
+template class StreamConnection<asio::ip::tcp::socket>;
+template class StreamConnection<asio::local::stream_protocol::socket>;
+
+void ConnectionRegistry::add(const std::shared_ptr<ConnectionBase>& c) {
+    std::lock_guard lock(mutex_);
+    connections_[c.get()] = c;
+}
+
+void ConnectionRegistry::remove(const ConnectionBase* c) {
+    std::lock_guard lock(mutex_);
+    connections_.erase(c);
+}
+
+void ConnectionRegistry::shut_down_all(std::uint8_t reason) {
+    std::vector<std::shared_ptr<ConnectionBase>> live;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [ptr, weak] : connections_) {
+            if (auto c = weak.lock()) live.push_back(std::move(c));
+        }
+    }
+    for (auto& c : live) c->shut_down(reason);
+}
+
+std::size_t ConnectionRegistry::size() const {
+    std::lock_guard lock(mutex_);
+    return connections_.size();
+}
+
+}  // namespace lampi::server

@@ -1,0 +1,99 @@
+// One client connection over a byte stream (TCP or unix socket): reads and frames packets for its
+// ClientConnection, and is that connection's Outlet.
+// Threading: reads, timers and writes run on the owning worker's io_context. send() and close()
+// may be called from any thread: they append under a small mutex and post one flush per batch, so
+// a publisher delivering many messages to this client wakes its worker once, not per message.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "broker/client_connection.h"
+#include "broker/outlet.h"
+
+namespace lampi::server {
+
+class ConnectionRegistry;
+
+// Limits and hooks a listener hands to each of its connections.
+struct ConnectionContext {
+    broker::Broker* broker = nullptr;
+    broker::ListenerPolicy policy;
+    ConnectionRegistry* registry = nullptr;
+    std::atomic<int>* listener_connections = nullptr;  // decremented when the connection ends
+    std::chrono::seconds connect_timeout{20};
+};
+
+class ConnectionBase : public broker::Outlet {
+public:
+    // Asks the client to leave (v5: DISCONNECT with `reason`); safe from any thread.
+    virtual void shut_down(std::uint8_t reason) = 0;
+};
+
+template <class Socket>
+class StreamConnection final : public ConnectionBase,
+                               public std::enable_shared_from_this<StreamConnection<Socket>> {
+public:
+    StreamConnection(Socket socket, const ConnectionContext& context, std::string peer);
+    ~StreamConnection() override;
+
+    void start();
+
+    void send(std::string_view bytes) override;
+    std::size_t pending_bytes() const override { return pending_.load(std::memory_order_relaxed); }
+    void close() override;
+    void shut_down(std::uint8_t reason) override;
+
+private:
+    boost::asio::awaitable<void> read_loop(std::shared_ptr<StreamConnection> self);
+    boost::asio::awaitable<void> watchdog_loop(std::shared_ptr<StreamConnection> self);
+    // Frames and handles every complete packet in the buffer; false when the connection ends.
+    bool consume_input(broker::TimePoint now);
+    void flush();
+    void on_written(const boost::system::error_code& ec, std::size_t n);
+    void finish_close();
+
+    Socket socket_;
+    ConnectionContext context_;
+    std::string peer_;
+    broker::ClientConnection client_;
+    boost::asio::steady_timer watchdog_;
+    std::vector<std::uint8_t> in_;
+    std::size_t in_begin_ = 0;
+    std::size_t in_end_ = 0;
+    broker::TimePoint last_received_;
+
+    std::mutex out_mutex_;
+    std::string out_;      // appended by send(), under out_mutex_
+    std::string writing_;  // owned by the write in progress
+    bool write_active_ = false;
+    bool flush_posted_ = false;
+    bool close_requested_ = false;
+    bool closed_ = false;
+    std::atomic<std::size_t> pending_{0};
+};
+
+using TcpConnection = StreamConnection<boost::asio::ip::tcp::socket>;
+using UnixConnection = StreamConnection<boost::asio::local::stream_protocol::socket>;
+
+// The live connections of the process, for shutdown. Thread-safe.
+class ConnectionRegistry {
+public:
+    void add(const std::shared_ptr<ConnectionBase>& c);
+    void remove(const ConnectionBase* c);
+    void shut_down_all(std::uint8_t reason);
+    std::size_t size() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::unordered_map<const ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_;
+};
+
+}  // namespace lampi::server

@@ -181,11 +181,8 @@ bool ClientConnection::check_connect(mqtt::Connect& c) {
         send_connack(rc::kBadUserNameOrPassword, false);
         return false;
     }
-    if (!mqtt::is_v5(version_) && c.keep_alive > settings.max_keepalive) {
-        // Mosquitto 2: a 3.x client cannot be told another keep alive, so it is refused.
-        send_connack(rc::kClientIdentifierNotValid, false);
-        return false;
-    }
+    // Mosquitto 2.0 accepts a 3.x client asking for more than max_keepalive: it cannot be told
+    // another value (only MQTT 5 has Server Keep Alive).
     return true;
 }
 

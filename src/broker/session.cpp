@@ -100,6 +100,9 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
         return;
     }
     outlet_->send(out);
+    if (outlet_->pending_bytes() > Backpressure::kHighWater) {
+        Backpressure::congested_target() = outlet_->weak_outlet();
+    }
     Stats::add(stats_.publish_sent);
     Stats::add(stats_.messages_sent);
     Stats::add(stats_.bytes_sent, out.size());

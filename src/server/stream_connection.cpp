@@ -13,6 +13,7 @@
 namespace lampi::server {
 
 namespace asio = boost::asio;
+using broker::Backpressure;
 using broker::Clock;
 
 namespace {
@@ -68,11 +69,28 @@ asio::awaitable<void> StreamConnection<Socket>::read_loop(std::shared_ptr<Stream
         broker::Stats::add(context_.broker->stats().bytes_received, n);
         last_received_ = Clock::now();
         if (!consume_input(last_received_)) break;
+        if (!Backpressure::congested_target().expired()) co_await wait_for_congested_target();
     }
-    watchdog_.cancel();
     client_.on_transport_closed(Clock::now());
-    finish_close();
+    close();  // flushes what the handler queued (a CONNACK refusal, a DISCONNECT), then closes
     if (context_.registry != nullptr) context_.registry->remove(this);
+}
+
+template <class Socket>
+asio::awaitable<void> StreamConnection<Socket>::wait_for_congested_target() {
+    std::weak_ptr<broker::Outlet> weak = std::move(Backpressure::congested_target());
+    Backpressure::congested_target().reset();
+    asio::steady_timer pause(socket_.get_executor());
+    auto delay = std::chrono::microseconds(200);
+    const auto give_up = Clock::now() + std::chrono::seconds(1);
+    while (Clock::now() < give_up) {
+        auto target = weak.lock();
+        if (!target || target->pending_bytes() <= Backpressure::kLowWater) break;
+        target.reset();
+        pause.expires_after(delay);
+        co_await pause.async_wait(kAwait);
+        delay = std::min(delay * 2, std::chrono::microseconds(20000));
+    }
 }
 
 template <class Socket>
@@ -99,7 +117,10 @@ bool StreamConnection<Socket>::consume_input(broker::TimePoint now) {
             client_.on_decode_error(decoded.error, now);
             return !client_.closing();
         }
+        const bool was_connected = client_.connected();
         client_.on_packet(std::move(decoded.packet), now);
+        // The watchdog slept on the CONNECT deadline; wake it to use the keep alive instead.
+        if (!was_connected && client_.connected()) watchdog_.cancel();
     }
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
     return !client_.closing();

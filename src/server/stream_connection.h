@@ -49,6 +49,7 @@ public:
     void send(std::string_view bytes) override;
     std::size_t pending_bytes() const override { return pending_.load(std::memory_order_relaxed); }
     void close() override;
+    std::weak_ptr<broker::Outlet> weak_outlet() override { return this->weak_from_this(); }
     void shut_down(std::uint8_t reason) override;
 
 private:
@@ -56,6 +57,8 @@ private:
     boost::asio::awaitable<void> watchdog_loop(std::shared_ptr<StreamConnection> self);
     // Frames and handles every complete packet in the buffer; false when the connection ends.
     bool consume_input(broker::TimePoint now);
+    // Waits while a subscriber this connection published to is above its high water mark.
+    boost::asio::awaitable<void> wait_for_congested_target();
     void flush();
     void on_written(const boost::system::error_code& ec, std::size_t n);
     void finish_close();

@@ -13,6 +13,10 @@
 
 namespace lampi::mqtt {
 
+// Spec 1.5.5: the largest value a variable byte integer can hold, hence the largest remaining
+// length; a whole packet is at most this plus 5 header bytes.
+inline constexpr std::uint32_t kMaxRemainingLength = 268'435'455;
+
 // Why decoding failed, with the MQTT 5 reason code to send back (0x81 malformed, 0x82 protocol
 // error, 0x95 packet too large, 0x84 unsupported protocol version, ...).
 struct DecodeError {
@@ -55,10 +59,18 @@ struct DecodeResult {
 
 // Decodes one packet's body (the `remaining_length` bytes after the fixed header). For CONNECT
 // the version is read from the packet; for the others `version` is the connection's.
+// A packet the sender's side never sends (CONNACK, SUBACK, UNSUBACK, PINGRESP from a client;
+// CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ from a server) fails with kProtocolError. CONNECT
+// fails with kProtocolError for an unknown protocol name (just close) and with
+// kUnsupportedProtocolVersion for a known name at another level (answer with CONNACK).
+// Topic names and filters are only checked for UTF-8; their syntax is the topic module's job.
 DecodeResult decode_packet(const FixedHeader& header, std::span<const std::uint8_t> body,
                            ProtocolVersion version, Side side);
 
-// Appends the encoded packet to `out`. Properties are written only for v5.
+// Appends the encoded packet to `out`. Properties are written only for v5. For CONNECT the
+// packet's own `version` (and `bridge`) decide the protocol name and level; `version` is ignored.
+// Encoding what the protocol cannot carry (a string over 65535 bytes, a packet over
+// kMaxRemainingLength, AUTH before v5) is a caller bug and aborts.
 void encode(const Packet& packet, ProtocolVersion version, std::string& out);
 
 // Size in bytes of the whole encoded packet, without encoding it.

@@ -44,6 +44,8 @@ struct Will {
     std::uint8_t qos = 0;
     bool retain = false;
     Properties properties;  // v5 will properties (will delay, expiry, content type, ...)
+
+    bool operator==(const Will&) const = default;
 };
 
 struct Connect {
@@ -58,6 +60,8 @@ struct Connect {
     std::optional<std::string> username;
     std::optional<std::string> password;  // binary data in v5
     Properties properties;
+
+    bool operator==(const Connect&) const = default;
 };
 
 struct Connack {
@@ -65,6 +69,8 @@ struct Connack {
     // For 3.1.1 the return code (0..5); for v5 the reason code.
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Connack&) const = default;
 };
 
 struct Publish {
@@ -75,6 +81,8 @@ struct Publish {
     bool dup = false;
     std::uint16_t packet_id = 0;  // only for qos > 0
     Properties properties;
+
+    bool operator==(const Publish&) const = default;
 };
 
 // PUBACK, PUBREC, PUBREL, PUBCOMP share one shape.
@@ -83,6 +91,8 @@ struct PubResponse {
     std::uint16_t packet_id = 0;
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const PubResponse&) const = default;
 };
 
 struct SubscribeOptions {
@@ -90,48 +100,68 @@ struct SubscribeOptions {
     bool no_local = false;
     bool retain_as_published = false;
     std::uint8_t retain_handling = 0;
+
+    bool operator==(const SubscribeOptions&) const = default;
 };
 
 struct Subscription {
     std::string filter;
     SubscribeOptions options;
+
+    bool operator==(const Subscription&) const = default;
 };
 
 struct Subscribe {
     std::uint16_t packet_id = 0;
     std::vector<Subscription> subscriptions;
     Properties properties;
+
+    bool operator==(const Subscribe&) const = default;
 };
 
 struct Suback {
     std::uint16_t packet_id = 0;
     std::vector<std::uint8_t> reason_codes;  // granted QoS or failure (0x80 / v5 codes)
     Properties properties;
+
+    bool operator==(const Suback&) const = default;
 };
 
 struct Unsubscribe {
     std::uint16_t packet_id = 0;
     std::vector<std::string> filters;
     Properties properties;
+
+    bool operator==(const Unsubscribe&) const = default;
 };
 
 struct Unsuback {
     std::uint16_t packet_id = 0;
     std::vector<std::uint8_t> reason_codes;  // v5 only; empty for 3.1.1
     Properties properties;
+
+    bool operator==(const Unsuback&) const = default;
 };
 
-struct Pingreq {};
-struct Pingresp {};
+struct Pingreq {
+    bool operator==(const Pingreq&) const = default;
+};
+struct Pingresp {
+    bool operator==(const Pingresp&) const = default;
+};
 
 struct Disconnect {
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Disconnect&) const = default;
 };
 
 struct Auth {
     std::uint8_t reason_code = 0;
     Properties properties;
+
+    bool operator==(const Auth&) const = default;
 };
 
 using Packet = std::variant<Connect, Connack, Publish, PubResponse, Subscribe, Suback, Unsubscribe,

@@ -38,6 +38,19 @@ server::ListenerOptions listener_from(const config::Config& c, const config::Lis
     const config::SecurityOptions& sec = config::effective_security(c, l);
     o.policy.allow_anonymous = sec.allow_anonymous.value_or(false);
     o.policy.mount_point = l.mount_point;
+    o.websockets = l.protocol == config::ListenerProtocol::Websockets;
+    o.http_dir = l.http_dir;
+    o.tls.cafile = l.cafile;
+    o.tls.capath = l.capath;
+    o.tls.certfile = l.certfile;
+    o.tls.keyfile = l.keyfile;
+    o.tls.crlfile = l.crlfile;
+    o.tls.ciphers = l.ciphers;
+    o.tls.ciphers_tls13 = l.ciphers_tls13;
+    o.tls.tls_version = l.tls_version;
+    o.tls.require_certificate = l.require_certificate;
+    o.tls.use_identity_as_username = l.use_identity_as_username;
+    o.tls.use_subject_as_username = l.use_subject_as_username;
     o.policy.port = l.port;
     return o;
 }

@@ -172,18 +172,32 @@ bool ClientConnection::check_connect(mqtt::Connect& c) {
         send_connack(rc::kClientIdentifierNotValid, false);  // MQTT 3.1: 1 to 23 characters
         return false;
     }
-    if (!c.username && !policy_.allow_anonymous) {
-        send_connack(rc::kNotAuthorized, false);
-        return false;
-    }
-    if (c.username && !policy_.allow_anonymous) {
-        // No password file is loaded, so no credentials can be checked (Mosquitto 2 refuses too).
-        send_connack(rc::kBadUserNameOrPassword, false);
+    if (const std::uint8_t refusal = authenticate(c); refusal != rc::kSuccess) {
+        send_connack(refusal, false);
         return false;
     }
     // Mosquitto 2.0 accepts a 3.x client asking for more than max_keepalive: it cannot be told
     // another value (only MQTT 5 has Server Keep Alive).
     return true;
+}
+
+// Mosquitto 2's rules: a certificate identity replaces the CONNECT credentials when the listener
+// says so; anonymous clients need allow_anonymous; a username needs a password check to pass,
+// unless anonymous access is allowed anyway.
+std::uint8_t ClientConnection::authenticate(mqtt::Connect& c) {
+    if (policy_.identity_as_username) {
+        if (!transport_identity_) return rc::kNotAuthorized;
+        c.username = *transport_identity_;
+        c.password.reset();
+        return rc::kSuccess;
+    }
+    const auto access = policy_.access ? policy_.access->get() : nullptr;
+    if (!c.username) return policy_.allow_anonymous ? rc::kSuccess : rc::kNotAuthorized;
+    if (access != nullptr && access->has_password_file()) {
+        return access->check_password(*c.username, c.password) ? rc::kSuccess
+                                                                : rc::kBadUserNameOrPassword;
+    }
+    return policy_.allow_anonymous ? rc::kSuccess : rc::kBadUserNameOrPassword;
 }
 
 void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
@@ -196,6 +210,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
         return;
     }
     client_id_ = c.client_id;
+    username_ = c.username;
     keep_alive_ = c.keep_alive;
     const Settings& settings = settings_;
     mqtt::Properties props;
@@ -228,6 +243,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
     accept_connect(c, std::move(props), now);
     connected_ = true;
     const std::uint16_t receive_max = c.properties.receive_maximum.value_or(65535);
+    session_->set_reader(username_, policy_.access);
     session_->attach(&outlet_, version_, receive_max, client_max_packet_size_, now);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "broker/access_control.h"
 #include "broker/broker.h"
 #include "broker/outlet.h"
 #include "mqtt/codec.h"
@@ -20,8 +21,12 @@ namespace lampi::broker {
 // What the listener a connection arrived on allows.
 struct ListenerPolicy {
     bool allow_anonymous = true;
+    // Mosquitto's use_identity_as_username / use_subject_as_username: the TLS client
+    // certificate names the user, and CONNECT's username and password are not used.
+    bool identity_as_username = false;
     std::string mount_point;
     std::uint16_t port = 0;
+    std::shared_ptr<AccessControlSlot> access;  // password and ACL checks; may be empty
 };
 
 class ClientConnection final : public SessionOwner {
@@ -40,6 +45,10 @@ public:
     void on_keepalive_timeout(TimePoint now);
 
     void kick(std::uint8_t reason) override;
+    // The name the transport proved (TLS client certificate), if any.
+    void set_transport_identity(std::optional<std::string> identity) {
+        transport_identity_ = std::move(identity);
+    }
 
     bool connected() const { return connected_; }
     bool closing() const { return closing_; }
@@ -51,6 +60,7 @@ public:
 private:
     void handle_connect(mqtt::Connect& c, TimePoint now);
     bool check_connect(mqtt::Connect& c);
+    std::uint8_t authenticate(mqtt::Connect& c);
     void accept_connect(mqtt::Connect& c, mqtt::Properties props, TimePoint now);
     void handle_publish(mqtt::Publish& p, TimePoint now);
     bool resolve_topic_alias(mqtt::Publish& p);
@@ -69,6 +79,7 @@ private:
     void publish_will(TimePoint now);
     MessagePtr make_message(mqtt::Publish&& p, TimePoint now) const;
     std::string mount(std::string_view topic) const;
+    bool allowed(std::string_view topic, AccessKind kind) const;
 
     Broker& broker_;
     Outlet& outlet_;
@@ -76,6 +87,7 @@ private:
     const std::string peer_;
     const Settings settings_;  // as at accept; a reload applies to new connections
     std::string client_id_;
+    std::optional<std::string> username_;
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
     bool connected_ = false;
     bool closing_ = false;
@@ -88,6 +100,7 @@ private:
     std::shared_ptr<Session> session_;
     std::unordered_map<std::uint16_t, std::string> topic_aliases_;
     std::atomic<bool> kicked_{false};
+    std::optional<std::string> transport_identity_;
 };
 
 }  // namespace lampi::broker

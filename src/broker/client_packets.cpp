@@ -8,6 +8,13 @@ namespace lampi::broker {
 
 namespace rc = mqtt::reason;
 
+bool ClientConnection::allowed(std::string_view topic, AccessKind kind) const {
+    if (!policy_.access) return true;
+    const auto access = policy_.access->get();
+    if (!access || !access->has_acl()) return true;
+    return access->allowed(ClientIdentity{client_id_, &username_}, topic, kind);
+}
+
 std::string ClientConnection::mount(std::string_view topic) const {
     std::string out = policy_.mount_point;
     out.append(topic);
@@ -64,6 +71,7 @@ std::uint8_t ClientConnection::check_publish(const mqtt::Publish& p) const {
     if (p.topic.starts_with("$SYS/") && !p.topic.starts_with("$SYS/broker/connection/")) {
         return rc::kNotAuthorized;
     }
+    if (!allowed(mount(p.topic), AccessKind::Write)) return rc::kNotAuthorized;
     return rc::kSuccess;
 }
 
@@ -162,6 +170,9 @@ void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now)
             return;
         }
         std::uint8_t code = check_subscription(sub, sub_id != 0);
+        if (code == rc::kSuccess && !allowed(mount(sub.filter), AccessKind::Subscribe)) {
+            code = rc::kNotAuthorized;
+        }
         if (code != rc::kSuccess) {
             ack.reason_codes.push_back(v5 ? code : 0x80);
             continue;

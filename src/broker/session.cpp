@@ -131,9 +131,24 @@ bool Session::enqueue_locked(Delivery&& d) {
     return true;
 }
 
+void Session::set_reader(std::optional<std::string> username,
+                         std::shared_ptr<AccessControlSlot> access) {
+    std::lock_guard lock(mutex_);
+    username_ = std::move(username);
+    access_ = std::move(access);
+}
+
+bool Session::may_read_locked(const Message& m) const {
+    if (!access_) return true;
+    const auto access = access_->get();
+    if (!access || !access->has_acl()) return true;
+    return access->allowed(ClientIdentity{client_id_, &username_}, m.topic, AccessKind::Read);
+}
+
 bool Session::deliver(Delivery d, TimePoint now) {
     std::lock_guard lock(mutex_);
     if (d.message->expired(now)) return false;
+    if (!may_read_locked(*d.message)) return false;
     if (outlet_ == nullptr) {
         if (d.qos == 0 && !settings_.queue_qos0_messages) return false;
         return enqueue_locked(std::move(d));

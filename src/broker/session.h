@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/access_control.h"
 #include "broker/message.h"
 #include "broker/outlet.h"
 #include "broker/settings.h"
@@ -81,6 +82,8 @@ public:
     bool expired(TimePoint now) const;
 
     void update_settings(const Settings& s);
+    // Who reads through this session, for ACL checks on delivery (retained and wills too).
+    void set_reader(std::optional<std::string> username, std::shared_ptr<AccessControlSlot> access);
     std::size_t queued_count() const;
     std::size_t inflight_count() const;
 
@@ -94,6 +97,7 @@ private:
     void send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
     void send_pubrel_locked(std::uint16_t packet_id);
     bool enqueue_locked(Delivery&& d);
+    bool may_read_locked(const Message& m) const;
     void fill_window_locked(TimePoint now);
     std::size_t window_locked() const;
     std::uint16_t next_packet_id_locked();
@@ -115,6 +119,8 @@ private:
     std::map<std::string, SessionSubscription> subscriptions_;
     std::uint32_t expiry_interval_ = 0;
     std::optional<TimePoint> disconnected_at_;
+    std::optional<std::string> username_;
+    std::shared_ptr<AccessControlSlot> access_;
 };
 
 }  // namespace lampi::broker

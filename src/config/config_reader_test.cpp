@@ -220,16 +220,15 @@ websockets_log_level 255
 
 TEST(ConfigReader, WarnsForValidOptionsLampiDoesNotImplement) {
     auto r = parse(
-        "persistence true\nsys_interval 5\npassword_file /p\nlistener 1883\n"
-        "certfile /c.pem\nkeyfile /c.key\n");
+        "persistence true\nsys_interval 5\npsk_file /p\nlistener 1883\n"
+        "dhparamfile /d.pem\ntls_engine e\n");
     ASSERT_TRUE(r.ok());
     EXPECT_THAT(
         r.warnings,
         ElementsAre("t.conf:1: option 'persistence' is not supported by lampi yet and is ignored",
-                    "t.conf:3: option 'password_file' is not supported by lampi yet and is "
-                    "ignored",
-                    "t.conf:5: option 'certfile' is not supported by lampi yet and is ignored",
-                    "t.conf:6: option 'keyfile' is not supported by lampi yet and is ignored"));
+                    "t.conf:3: option 'psk_file' is not supported by lampi yet and is ignored",
+                    "t.conf:5: option 'dhparamfile' is not supported by lampi yet and is ignored",
+                    "t.conf:6: option 'tls_engine' is not supported by lampi yet and is ignored"));
 }
 
 TEST(ConfigReader, ImplementedOptionsDoNotWarn) {

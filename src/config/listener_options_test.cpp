@@ -142,12 +142,11 @@ TEST(ListenerOptions, DefaultValuesBeforeAnyListenerDoNotCreateTheDefaultListene
     EXPECT_FALSE(r.config.listeners[0].is_default_listener);
 }
 
-TEST(ListenerOptions, WebsocketsIsParsedButWarns) {
+TEST(ListenerOptions, WebsocketsIsAProtocol) {
     auto r = parse("listener 9001\nprotocol websockets\n");
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r.config.listeners[0].protocol, ListenerProtocol::Websockets);
-    EXPECT_THAT(r.warnings, ElementsAre("t.conf:2: option 'protocol websockets' is not "
-                                        "supported by lampi yet and is ignored"));
+    EXPECT_TRUE(r.warnings.empty());
     EXPECT_THAT(parse("listener 1\nprotocol mqttsn").errors,
                 ElementsAre("t.conf:2: invalid 'protocol' value 'mqttsn' (expected mqtt or "
                             "websockets)"));

@@ -53,9 +53,6 @@ void protocol(Reader& r, const Args& a) {
     auto i = r.choice_arg(a, {"mqtt", "websockets"});
     if (!i) return;
     r.listener().protocol = *i == 0 ? ListenerProtocol::Mqtt : ListenerProtocol::Websockets;
-    if (*i == 1) {
-        r.warning("option 'protocol websockets' is not supported by lampi yet and is ignored");
-    }
 }
 
 void max_connections(Reader& r, const Args& a) {
@@ -111,33 +108,33 @@ const Option kListenerOptions[] = {
     // name, scope, implemented, handler
     {"bind_address", G, kYes, bind_address},
     {"bind_interface", L, kNo, set_string<&Li::bind_interface>},
-    {"cafile", L, kNo, set_string<&Li::cafile>},
-    {"capath", L, kNo, set_string<&Li::capath>},
-    {"certfile", L, kNo, set_string<&Li::certfile>},
-    {"ciphers", L, kNo, set_string<&Li::ciphers>},
-    {"ciphers_tls1.3", L, kNo, set_string<&Li::ciphers_tls13>},
-    {"crlfile", L, kNo, set_string<&Li::crlfile>},
+    {"cafile", L, kYes, set_string<&Li::cafile>},
+    {"capath", L, kYes, set_string<&Li::capath>},
+    {"certfile", L, kYes, set_string<&Li::certfile>},
+    {"ciphers", L, kYes, set_string<&Li::ciphers>},
+    {"ciphers_tls1.3", L, kYes, set_string<&Li::ciphers_tls13>},
+    {"crlfile", L, kYes, set_string<&Li::crlfile>},
     {"dhparamfile", L, kNo, set_string<&Li::dhparamfile>},
-    {"http_dir", L, kNo, set_string<&Li::http_dir>},
-    {"keyfile", L, kNo, set_string<&Li::keyfile>},
+    {"http_dir", L, kYes, set_string<&Li::http_dir>},
+    {"keyfile", L, kYes, set_string<&Li::keyfile>},
     {"listener", G, kYes, listener},
     {"listener_allow_anonymous", LO, kNo, listener_allow_anonymous},
     {"listener_auto_id_prefix", LO, kNo, listener_auto_id_prefix},
     {"max_connections", L, kYes, max_connections},
     {"max_qos", L, kNo, set_int<&Li::max_qos, 0, 2>},
     {"max_topic_alias", L, kYes, set_int<&Li::max_topic_alias, 0, 65535>},
-    {"mount_point", L, kNo, mount_point},
+    {"mount_point", L, kYes, mount_point},
     {"port", G, kYes, port},
     {"protocol", L, kYes, protocol},
     {"psk_hint", L, kNo, set_string<&Li::psk_hint>},
-    {"require_certificate", L, kNo, set_bool<&Li::require_certificate>},
+    {"require_certificate", L, kYes, set_bool<&Li::require_certificate>},
     {"socket_domain", L, kYes, socket_domain},
     {"tls_engine", L, kNo, set_string<&Li::tls_engine>},
     {"tls_engine_kpass_sha1", L, kNo, set_string<&Li::tls_engine_kpass_sha1>},
     {"tls_keyform", L, kNo, tls_keyform},
-    {"tls_version", L, kNo, tls_version},
-    {"use_identity_as_username", L, kNo, set_bool<&Li::use_identity_as_username>},
-    {"use_subject_as_username", L, kNo, set_bool<&Li::use_subject_as_username>},
+    {"tls_version", L, kYes, tls_version},
+    {"use_identity_as_username", L, kYes, set_bool<&Li::use_identity_as_username>},
+    {"use_subject_as_username", L, kYes, set_bool<&Li::use_subject_as_username>},
     {"use_username_as_clientid", L, kNo, set_bool<&Li::use_username_as_clientid>},
 };
 

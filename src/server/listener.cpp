@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
+#include "server/ws_transport.h"
 
 namespace lampi::server {
 
@@ -37,6 +38,10 @@ Listener::Listener(asio::io_context& io, WorkerPool& workers, const ListenerOpti
     : io_(io), workers_(workers), options_(options), context_(context) {
     context_.policy = options.policy;
     context_.listener_connections = &connections_;
+    context_.transport.http_dir = options.http_dir;
+    context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
+    context_.policy.identity_as_username =
+        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
 }
 
 std::string Listener::describe() const {
@@ -45,7 +50,32 @@ std::string Listener::describe() const {
            std::to_string(options_.port);
 }
 
+void Listener::start_connection(tcp::socket socket, std::string peer) {
+    const bool tls = context_.transport.tls != nullptr;
+    if (options_.websockets && tls) {
+        std::make_shared<StreamConnection<WsTlsTransport>>(std::move(socket), context_, peer)
+            ->start();
+    } else if (options_.websockets) {
+        std::make_shared<StreamConnection<WsPlainTransport>>(std::move(socket), context_, peer)
+            ->start();
+    } else if (tls) {
+        std::make_shared<TlsConnection>(std::move(socket), context_, peer)->start();
+    } else {
+        std::make_shared<TcpConnection>(std::move(socket), context_, peer)->start();
+    }
+}
+
+std::optional<std::string> Listener::reload_tls() {
+    if (!options_.tls.enabled()) return std::nullopt;
+    auto made = make_tls_context(options_.tls);
+    if (auto* err = std::get_if<std::string>(&made)) return *err;
+    // Connections copy the setup when they are created, so swapping here is safe on this thread.
+    context_.transport.tls = std::get<0>(made);
+    return std::nullopt;
+}
+
 std::optional<std::string> Listener::open() {
+    if (auto err = reload_tls()) return err;
     if (!options_.unix_path.empty()) {
         ::unlink(options_.unix_path.c_str());
         unix_ = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
@@ -131,8 +161,7 @@ asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
         }
         if (options_.tcp_nodelay) socket.set_option(tcp::no_delay(true), peer_ec);
         broker::Stats::add(context_.broker->stats().sockets_opened);
-        auto conn = std::make_shared<TcpConnection>(std::move(socket), context_, peer);
-        conn->start();
+        start_connection(std::move(socket), std::move(peer));
     }
 }
 

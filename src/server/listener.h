@@ -9,11 +9,26 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
+#include <boost/asio/ssl/context.hpp>
 
 #include "server/stream_connection.h"
 #include "server/worker_pool.h"
 
 namespace lampi::server {
+
+// Mosquitto's per-listener TLS options.
+struct TlsOptions {
+    std::string cafile, capath, certfile, keyfile, crlfile, ciphers, ciphers_tls13, tls_version;
+    bool require_certificate = false;
+    bool use_identity_as_username = false;
+    bool use_subject_as_username = false;
+    bool enabled() const { return !certfile.empty(); }
+};
+
+// Builds the server TLS context; returns an error text instead on failure.
+std::variant<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_context(
+    const TlsOptions& options);
 
 struct ListenerOptions {
     std::string address;    // empty: every interface
@@ -22,6 +37,9 @@ struct ListenerOptions {
     int max_connections = -1;
     bool tcp_nodelay = true;
     bool ipv6 = true;  // also listen on IPv6 when the address is empty
+    bool websockets = false;
+    std::string http_dir;
+    TlsOptions tls;  // enabled when certfile is set
     broker::ListenerPolicy policy;
 };
 
@@ -39,6 +57,12 @@ private:
     boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
     boost::asio::awaitable<void> accept_unix();
     bool admit();
+    void start_connection(boost::asio::ip::tcp::socket socket, std::string peer);
+    // Re-reads certificates (SIGHUP); new connections use them, live ones keep theirs.
+public:
+    std::optional<std::string> reload_tls();
+
+private:
 
     boost::asio::io_context& io_;
     WorkerPool& workers_;

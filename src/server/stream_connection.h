@@ -17,6 +17,7 @@
 
 #include "broker/client_connection.h"
 #include "broker/outlet.h"
+#include "server/transport.h"
 
 namespace lampi::server {
 
@@ -29,6 +30,7 @@ struct ConnectionContext {
     ConnectionRegistry* registry = nullptr;
     std::atomic<int>* listener_connections = nullptr;  // decremented when the connection ends
     std::chrono::seconds connect_timeout{20};
+    TransportSetup transport;
 };
 
 class ConnectionBase : public broker::Outlet {
@@ -37,11 +39,15 @@ public:
     virtual void shut_down(std::uint8_t reason) = 0;
 };
 
-template <class Socket>
+// Transport: PlainTransport<Socket>, TlsTransport or WsTransport<Next> (transport.h).
+template <class Transport>
 class StreamConnection final : public ConnectionBase,
-                               public std::enable_shared_from_this<StreamConnection<Socket>> {
+                               public std::enable_shared_from_this<StreamConnection<Transport>> {
 public:
-    StreamConnection(Socket socket, const ConnectionContext& context, std::string peer);
+    template <class Socket>
+    StreamConnection(Socket socket, const ConnectionContext& context, std::string peer)
+        : StreamConnection(Transport(std::move(socket), context.transport), context,
+                           std::move(peer), 0) {}
     ~StreamConnection() override;
 
     void start();
@@ -53,6 +59,7 @@ public:
     void shut_down(std::uint8_t reason) override;
 
 private:
+    StreamConnection(Transport transport, const ConnectionContext& context, std::string peer, int);
     boost::asio::awaitable<void> read_loop(std::shared_ptr<StreamConnection> self);
     boost::asio::awaitable<void> watchdog_loop(std::shared_ptr<StreamConnection> self);
     // Frames and handles every complete packet in the buffer; false when the connection ends.
@@ -63,7 +70,7 @@ private:
     void on_written(const boost::system::error_code& ec, std::size_t n);
     void finish_close();
 
-    Socket socket_;
+    Transport transport_;
     ConnectionContext context_;
     std::string peer_;
     broker::ClientConnection client_;
@@ -83,8 +90,9 @@ private:
     std::atomic<std::size_t> pending_{0};
 };
 
-using TcpConnection = StreamConnection<boost::asio::ip::tcp::socket>;
-using UnixConnection = StreamConnection<boost::asio::local::stream_protocol::socket>;
+using TcpConnection = StreamConnection<PlainTransport<boost::asio::ip::tcp::socket>>;
+using UnixConnection = StreamConnection<PlainTransport<boost::asio::local::stream_protocol::socket>>;
+using TlsConnection = StreamConnection<TlsTransport>;
 
 // The live connections of the process, for shutdown. Thread-safe.
 class ConnectionRegistry {

@@ -1,0 +1,263 @@
+#pragma once
+// Template bodies of StreamConnection; instantiated in stream_connection.cpp (plain, TLS) and
+// ws_connection.cpp (WebSocket), so Beast is compiled only where needed.
+#include "server/stream_connection.h"
+#include "server/transport_impl.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/log.h"
+#include "mqtt/codec.h"
+
+namespace lampi::server {
+
+namespace asio = boost::asio;
+using broker::Backpressure;
+using broker::Clock;
+
+namespace {
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+}  // namespace
+
+template <class Transport>
+StreamConnection<Transport>::StreamConnection(Transport transport,
+                                              const ConnectionContext& context, std::string peer,
+                                              int)
+    : transport_(std::move(transport)),
+      context_(context),
+      peer_(std::move(peer)),
+      client_(*context.broker, *this, context.policy, peer_),
+      watchdog_(transport_.get_executor()),
+      in_(kReadChunk),
+      last_received_(Clock::now()) {}
+
+template <class Transport>
+StreamConnection<Transport>::~StreamConnection() {
+    if (context_.listener_connections != nullptr) {
+        context_.listener_connections->fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::start() {
+    auto self = this->shared_from_this();
+    if (context_.registry != nullptr) context_.registry->add(self);
+    // The coroutines take `self` as a parameter: it lives in their frames from creation on, so
+    // the connection outlives the caller's pointer.
+    asio::co_spawn(transport_.get_executor(), read_loop(self), asio::detached);
+    asio::co_spawn(transport_.get_executor(), watchdog_loop(self), asio::detached);
+}
+
+template <class Transport>
+asio::awaitable<void> StreamConnection<Transport>::read_loop(
+    std::shared_ptr<StreamConnection> self) {
+    // The watchdog's CONNECT deadline also bounds the handshake: a peer that never finishes
+    // its TLS or WebSocket handshake is dropped then.
+    if (!co_await transport_.handshake()) {
+        close();
+        if (context_.registry != nullptr) context_.registry->remove(this);
+        co_return;
+    }
+    client_.set_transport_identity(transport_.identity());
+    for (;;) {
+        if (in_end_ == in_.size()) {
+            // Make room: drop consumed bytes first, grow only for a packet that needs it.
+            if (in_begin_ > 0) {
+                std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
+                in_end_ -= in_begin_;
+                in_begin_ = 0;
+            } else {
+                in_.resize(in_.size() + kReadChunk);
+            }
+        }
+        auto [ec, n] = co_await transport_.async_read_some(
+            asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kAwait);
+        if (ec) break;
+        in_end_ += n;
+        broker::Stats::add(context_.broker->stats().bytes_received, n);
+        last_received_ = Clock::now();
+        if (!consume_input(last_received_)) break;
+        if (!Backpressure::congested_target().expired()) co_await wait_for_congested_target();
+    }
+    client_.on_transport_closed(Clock::now());
+    close();  // flushes what the handler queued (a CONNACK refusal, a DISCONNECT), then closes
+    if (context_.registry != nullptr) context_.registry->remove(this);
+}
+
+template <class Transport>
+asio::awaitable<void> StreamConnection<Transport>::wait_for_congested_target() {
+    std::weak_ptr<broker::Outlet> weak = std::move(Backpressure::congested_target());
+    Backpressure::congested_target().reset();
+    asio::steady_timer pause(transport_.get_executor());
+    auto delay = std::chrono::microseconds(200);
+    const auto give_up = Clock::now() + std::chrono::seconds(1);
+    while (Clock::now() < give_up) {
+        auto target = weak.lock();
+        if (!target || target->pending_bytes() <= Backpressure::kLowWater) break;
+        target.reset();
+        pause.expires_after(delay);
+        co_await pause.async_wait(kAwait);
+        delay = std::min(delay * 2, std::chrono::microseconds(20000));
+    }
+}
+
+template <class Transport>
+bool StreamConnection<Transport>::consume_input(broker::TimePoint now) {
+    while (in_end_ > in_begin_ && !client_.closing()) {
+        std::span<const std::uint8_t> avail(in_.data() + in_begin_, in_end_ - in_begin_);
+        const auto header = mqtt::parse_fixed_header(avail, client_.max_packet_size());
+        if (header.status == mqtt::HeaderStatus::Error) {
+            client_.on_decode_error(header.error, now);
+            return !client_.closing();
+        }
+        if (header.status == mqtt::HeaderStatus::NeedMore) break;
+        const std::size_t total = header.header.total_length();
+        if (avail.size() < total) {
+            // Grow only as far as this packet needs; its size already passed max_packet_size.
+            if (total > in_.size() - in_begin_) in_.resize(in_begin_ + total);
+            break;
+        }
+        auto body = avail.subspan(header.header.header_length, header.header.remaining_length);
+        auto decoded =
+            mqtt::decode_packet(header.header, body, client_.version(), mqtt::Side::FromClient);
+        in_begin_ += total;
+        if (!decoded.ok) {
+            client_.on_decode_error(decoded.error, now);
+            return !client_.closing();
+        }
+        const bool was_connected = client_.connected();
+        client_.on_packet(std::move(decoded.packet), now);
+        // The watchdog slept on the CONNECT deadline; wake it to use the keep alive instead.
+        if (!was_connected && client_.connected()) watchdog_.cancel();
+    }
+    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    return !client_.closing();
+}
+
+template <class Transport>
+asio::awaitable<void> StreamConnection<Transport>::watchdog_loop(
+    std::shared_ptr<StreamConnection> self) {
+    for (;;) {
+        broker::TimePoint deadline;
+        if (!client_.connected()) {
+            deadline = last_received_ + context_.connect_timeout;
+        } else if (client_.keep_alive() > 0) {
+            // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
+            deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);
+        } else {
+            deadline = Clock::now() + std::chrono::hours(24);
+        }
+        if (Clock::now() >= deadline) {
+            if (client_.connected()) {
+                client_.on_keepalive_timeout(Clock::now());
+            } else {
+                close();
+            }
+            co_return;
+        }
+        watchdog_.expires_at(deadline);
+        auto [ec] = co_await watchdog_.async_wait(kAwait);
+        if (ec == asio::error::operation_aborted && closed_) co_return;
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::send(std::string_view bytes) {
+    std::lock_guard lock(out_mutex_);
+    if (close_requested_ || closed_) return;
+    out_.append(bytes);
+    pending_.fetch_add(bytes.size(), std::memory_order_relaxed);
+    if (!write_active_ && !flush_posted_) {
+        flush_posted_ = true;
+        asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::flush() {
+    {
+        std::lock_guard lock(out_mutex_);
+        flush_posted_ = false;
+        if (write_active_ || closed_) return;
+        if (out_.empty()) {
+            if (close_requested_) {
+                closed_ = true;
+            } else {
+                return;
+            }
+        } else {
+            writing_.swap(out_);
+            write_active_ = true;
+        }
+    }
+    if (!write_active_) {
+        finish_close();
+        return;
+    }
+    transport_.async_write(asio::buffer(writing_),
+                      [self = this->shared_from_this()](const boost::system::error_code& ec,
+                                                        std::size_t n) { self->on_written(ec, n); });
+}
+
+template <class Transport>
+void StreamConnection<Transport>::on_written(const boost::system::error_code& ec, std::size_t n) {
+    bool again = false;
+    bool do_close = false;
+    {
+        std::lock_guard lock(out_mutex_);
+        pending_.fetch_sub(std::min(n, pending_.load()), std::memory_order_relaxed);
+        writing_.clear();
+        write_active_ = false;
+        if (ec) {
+            closed_ = true;
+            do_close = true;
+        } else if (!out_.empty()) {
+            again = true;
+        } else if (close_requested_) {
+            closed_ = true;
+            do_close = true;
+        }
+        // Give back memory a burst made us take, so idle connections stay small.
+        if (writing_.capacity() > 4 * kReadChunk) std::string().swap(writing_);
+    }
+    if (again) {
+        flush();
+    } else if (do_close) {
+        finish_close();
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::close() {
+    std::lock_guard lock(out_mutex_);
+    if (close_requested_) return;
+    close_requested_ = true;
+    if (!write_active_ && !flush_posted_) {
+        flush_posted_ = true;
+        asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::shut_down(std::uint8_t reason) {
+    asio::post(transport_.get_executor(),
+               [self = this->shared_from_this(), reason] { self->client_.kick(reason); });
+}
+
+template <class Transport>
+void StreamConnection<Transport>::finish_close() {
+    {
+        std::lock_guard lock(out_mutex_);
+        closed_ = true;
+    }
+    transport_.close();
+    watchdog_.cancel();
+}
+
+}  // namespace lampi::server

@@ -1,0 +1,76 @@
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include "server/listener.h"
+
+namespace lampi::server {
+
+namespace ssl = boost::asio::ssl;
+
+namespace {
+
+// Mosquitto's tls_version names; empty means TLS 1.2 and 1.3.
+bool set_versions(SSL_CTX* ctx, const std::string& version, std::string& error) {
+    int min = TLS1_2_VERSION;
+    int max = TLS1_3_VERSION;
+    if (version == "tlsv1.3") {
+        min = TLS1_3_VERSION;
+    } else if (version == "tlsv1.2") {
+        max = TLS1_2_VERSION;
+    } else if (version == "tlsv1.1") {
+        min = max = TLS1_1_VERSION;
+    } else if (!version.empty()) {
+        error = "unsupported tls_version '" + version + "'";
+        return false;
+    }
+    SSL_CTX_set_min_proto_version(ctx, min);
+    SSL_CTX_set_max_proto_version(ctx, max);
+    return true;
+}
+
+bool load_crl(SSL_CTX* ctx, const std::string& crlfile, std::string& error) {
+    X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+    X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+    if (X509_load_crl_file(lookup, crlfile.c_str(), X509_FILETYPE_PEM) <= 0) {
+        error = "unable to load crlfile " + crlfile;
+        return false;
+    }
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    return true;
+}
+
+}  // namespace
+
+std::variant<std::shared_ptr<ssl::context>, std::string> make_tls_context(const TlsOptions& o) {
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    SSL_CTX* native = ctx->native_handle();
+    std::string error;
+    if (!set_versions(native, o.tls_version, error)) return error;
+    boost::system::error_code ec;
+    ctx->use_certificate_chain_file(o.certfile, ec);
+    if (ec) return "unable to load server certificate " + o.certfile + ": " + ec.message();
+    ctx->use_private_key_file(o.keyfile, ssl::context::pem, ec);
+    if (ec) return "unable to load server key " + o.keyfile + ": " + ec.message();
+    if (!o.cafile.empty()) {
+        ctx->load_verify_file(o.cafile, ec);
+        if (ec) return "unable to load cafile " + o.cafile + ": " + ec.message();
+    }
+    if (!o.capath.empty()) {
+        ctx->add_verify_path(o.capath, ec);
+        if (ec) return "unable to load capath " + o.capath + ": " + ec.message();
+    }
+    if (!o.crlfile.empty() && !load_crl(native, o.crlfile, error)) return error;
+    if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(native, o.ciphers.c_str()) != 1) {
+        return "invalid ciphers '" + o.ciphers + "'";
+    }
+    if (!o.ciphers_tls13.empty() && SSL_CTX_set_ciphersuites(native, o.ciphers_tls13.c_str()) != 1) {
+        return "invalid ciphers_tls1.3 '" + o.ciphers_tls13 + "'";
+    }
+    const bool want_cert = o.require_certificate || o.use_identity_as_username ||
+                           o.use_subject_as_username;
+    ctx->set_verify_mode(want_cert ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
+                                   : ssl::verify_none);
+    return ctx;
+}
+
+}  // namespace lampi::server

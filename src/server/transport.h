@@ -1,0 +1,68 @@
+// Transports a StreamConnection runs over: plain sockets (TCP, unix), TLS, and WebSocket (over
+// either). Each offers the same small surface: handshake, read_some, write, close, identity.
+// A transport is used only on its connection's worker thread.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace lampi::server {
+
+// Per-listener facts a handshake needs.
+struct TransportSetup {
+    std::shared_ptr<boost::asio::ssl::context> tls;  // set for TLS listeners
+    bool use_subject_as_username = false;             // else the certificate's CN
+    std::string http_dir;                             // WebSocket listeners: static files
+};
+
+template <class Socket>
+class PlainTransport {
+public:
+    PlainTransport(Socket socket, const TransportSetup&) : socket_(std::move(socket)) {}
+    auto get_executor() { return socket_.get_executor(); }
+    boost::asio::awaitable<bool> handshake() { co_return true; }
+    template <class Buffer, class Token>
+    auto async_read_some(const Buffer& b, Token&& t) {
+        return socket_.async_read_some(b, std::forward<Token>(t));
+    }
+    template <class Buffer, class Handler>
+    void async_write(const Buffer& b, Handler&& h);
+    void close();
+    std::optional<std::string> identity() const { return std::nullopt; }
+
+private:
+    Socket socket_;
+};
+
+class TlsTransport {
+public:
+    using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+    TlsTransport(boost::asio::ip::tcp::socket socket, const TransportSetup& setup);
+    auto get_executor() { return stream_.get_executor(); }
+    boost::asio::awaitable<bool> handshake();
+    template <class Buffer, class Token>
+    auto async_read_some(const Buffer& b, Token&& t) {
+        return stream_.async_read_some(b, std::forward<Token>(t));
+    }
+    template <class Buffer, class Handler>
+    void async_write(const Buffer& b, Handler&& h);
+    void close();
+    // The client certificate's CN (or whole subject), when one was presented and verified.
+    std::optional<std::string> identity() const { return identity_; }
+    Stream& stream() { return stream_; }
+
+private:
+    Stream stream_;
+    bool use_subject_;
+    std::optional<std::string> identity_;
+};
+
+// Reads the subject (or its CN) of the verified peer certificate of `ssl`.
+std::optional<std::string> peer_certificate_name(SSL* ssl, bool whole_subject);
+
+}  // namespace lampi::server

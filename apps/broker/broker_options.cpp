@@ -62,6 +62,7 @@ server::ServerOptions server_options_from(const config::Config& config) {
     options.settings = settings_from(config);
     for (const auto& l : config.listeners) options.listeners.push_back(listener_from(config, l));
     options.pid_file = config.pid_file;
+    options.sys_interval = config.sys_interval;
     return options;
 }
 

@@ -83,8 +83,21 @@ int main(int argc, char** argv) {
     if (args.daemon && !daemonise()) return 1;
     auto options = lampi::apps::server_options_from(result.config);
     options.threads = args.threads;
+    options.version = "lampi-broker version " LAMPI_VERSION;
     lampi::log(lampi::LogType::Notice, "lampi-broker version {} starting", LAMPI_VERSION);
     lampi::server::Server server(std::move(options));
+    server.set_reloader([args]() -> std::optional<lampi::server::ServerOptions> {
+        auto next = load_config(args);
+        for (const auto& w : next.warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
+        if (!next.ok()) {
+            for (const auto& e : next.errors) lampi::log(lampi::LogType::Error, "Error: {}", e);
+            return std::nullopt;
+        }
+        lampi::configure_logging(lampi::config::log_settings(next.config));
+        auto reloaded = lampi::apps::server_options_from(next.config);
+        reloaded.version = "lampi-broker version " LAMPI_VERSION;
+        return reloaded;
+    });
     if (!server.open()) return 1;
     if (!lampi::apps::drop_privileges(result.config.user)) return 1;
     return server.run();

@@ -251,7 +251,7 @@ void ClientConnection::accept_connect(mqtt::Connect& c, mqtt::Properties props, 
     SessionClaim claim = broker_.claim_session(client_id_, c.clean_start, this, now);
     session_ = std::move(claim.session);
     session_->set_expiry_interval(session_expiry_);
-    Stats::add(broker_.stats().clients_connected);
+    broker_.stats().client_connected();
     Stats::add(broker_.stats().connections_total);
     if (settings_.connection_messages) {
         log(LogType::Notice, "New client connected from {} as {} (p{}, c{}, k{}{}).", peer_,
@@ -310,8 +310,7 @@ void ClientConnection::on_transport_closed(TimePoint now) {
         }
         publish_will(now);
     }
-    const std::uint64_t before = Stats::get(broker_.stats().clients_connected);
-    if (before > 0) broker_.stats().clients_connected.fetch_sub(1, std::memory_order_relaxed);
+    broker_.stats().client_disconnected();
     session_->detach(&outlet_);
     broker_.release_session(session_, this, now);
 }

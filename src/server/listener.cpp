@@ -74,6 +74,20 @@ std::optional<std::string> Listener::reload_tls() {
     return std::nullopt;
 }
 
+void Listener::update(const ListenerOptions& options) {
+    const std::uint16_t port = options_.port;
+    options_ = options;
+    options_.port = port;
+    context_.policy = options.policy;
+    context_.policy.identity_as_username =
+        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
+    context_.transport.http_dir = options.http_dir;
+    context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
+    if (auto err = reload_tls()) {
+        log(LogType::Error, "Error: Unable to reload certificates for {}: {}.", describe(), *err);
+    }
+}
+
 std::optional<std::string> Listener::open() {
     if (auto err = reload_tls()) return err;
     if (!options_.unix_path.empty()) {

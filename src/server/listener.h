@@ -61,6 +61,8 @@ private:
     // Re-reads certificates (SIGHUP); new connections use them, live ones keep theirs.
 public:
     std::optional<std::string> reload_tls();
+    // A reload kept this listener: new connections get the new policy and certificates.
+    void update(const ListenerOptions& options);
 
 private:
 

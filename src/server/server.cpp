@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "broker/broker.h"
+#include "broker/sys_tree.h"
 #include "mqtt/reason_code.h"
 
 namespace lampi::server {
@@ -15,6 +16,7 @@ namespace lampi::server {
 namespace asio = boost::asio;
 
 namespace {
+
 void write_pid_file(const std::string& path) {
     if (path.empty()) return;
     std::ofstream f(path, std::ios::trunc);
@@ -24,15 +26,23 @@ void write_pid_file(const std::string& path) {
     }
     f << ::getpid() << "\n";
 }
+
+bool same_endpoint(const ListenerOptions& a, const ListenerOptions& b) {
+    return a.address == b.address && a.port == b.port && a.unix_path == b.unix_path &&
+           a.websockets == b.websockets && a.tls.enabled() == b.tls.enabled();
+}
+
 }  // namespace
 
 struct Server::Impl {
     asio::io_context main_io{1};
     std::unique_ptr<WorkerPool> workers;
     ConnectionRegistry registry;
-    std::vector<std::unique_ptr<Listener>> listeners;
+    std::vector<std::pair<ListenerOptions, std::unique_ptr<Listener>>> listeners;
     asio::steady_timer tick_timer{main_io};
     asio::signal_set signals{main_io};
+    std::unique_ptr<broker::SysTree> sys;
+    broker::TimePoint last_sys{};
 };
 
 Server::Server(ServerOptions options)
@@ -42,17 +52,21 @@ Server::Server(ServerOptions options)
     std::size_t threads = options_.threads;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     impl_->workers = std::make_unique<WorkerPool>(threads);
+    impl_->sys = std::make_unique<broker::SysTree>(*broker_, options_.version, broker::Clock::now());
 }
 
 Server::~Server() = default;
 
+asio::io_context& Server::housekeeping_context() { return impl_->main_io; }
+WorkerPool& Server::workers() { return *impl_->workers; }
+
 bool Server::open() {
     write_pid_file(options_.pid_file);
-    ConnectionContext ctx;
-    ctx.broker = broker_.get();
-    ctx.registry = &impl_->registry;
-    ctx.connect_timeout = options_.connect_timeout;
     for (const auto& l : options_.listeners) {
+        ConnectionContext ctx;
+        ctx.broker = broker_.get();
+        ctx.registry = &impl_->registry;
+        ctx.connect_timeout = options_.connect_timeout;
         auto listener = std::make_unique<Listener>(impl_->main_io, *impl_->workers, l, ctx);
         if (auto err = listener->open()) {
             log(LogType::Error, "Error: Unable to open listener on {}: {}.", listener->describe(),
@@ -60,40 +74,120 @@ bool Server::open() {
             return false;
         }
         log(LogType::Notice, "Opening listener on {}.", listener->describe());
-        impl_->listeners.push_back(std::move(listener));
+        impl_->listeners.emplace_back(l, std::move(listener));
     }
     return true;
 }
 
-namespace {
-
-void schedule_tick(asio::steady_timer& timer, broker::Broker& broker) {
-    timer.expires_after(std::chrono::seconds(1));
-    timer.async_wait([&timer, &broker](const boost::system::error_code& ec) {
+void Server::schedule_tick() {
+    impl_->tick_timer.expires_after(std::chrono::seconds(1));
+    impl_->tick_timer.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;
-        broker.tick(broker::Clock::now());
-        schedule_tick(timer, broker);
+        const auto now = broker::Clock::now();
+        broker_->tick(now);
+        if (options_.sys_interval > 0 &&
+            now - impl_->last_sys >= std::chrono::seconds(options_.sys_interval)) {
+            impl_->last_sys = now;
+            impl_->sys->publish(now);
+        }
+        for (auto& hook : tick_hooks_) hook(now);
+        schedule_tick();
     });
 }
 
+void Server::wait_for_signal() {
+    impl_->signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        switch (sig) {
+            case SIGHUP:
+                reload();
+                break;
+            case SIGUSR2:
+                dump_subscriptions();
+                break;
+            case SIGUSR1:
+                log(LogType::Notice, "Received SIGUSR1: the store is always up to date.");
+                break;
+            default:
+                log(LogType::Notice, "lampi-broker received signal {}, shutting down.", sig);
+                stop();
+                return;
+        }
+        wait_for_signal();
+    });
+}
 
-}  // namespace
+void Server::dump_subscriptions() {
+    log(LogType::Notice, "Subscriptions ({}):", broker_->subscription_count());
+    broker_->for_each_subscription(
+        [](std::string_view filter, std::string_view client, const mqtt::SubscribeOptions& o) {
+            log(LogType::Notice, "  {} {} qos {}", filter, client, static_cast<int>(o.qos));
+        });
+}
+
+void Server::apply_listeners(const std::vector<ListenerOptions>& wanted) {
+    auto& current = impl_->listeners;
+    for (auto it = current.begin(); it != current.end();) {
+        const bool kept = std::any_of(wanted.begin(), wanted.end(), [&](const ListenerOptions& w) {
+            return same_endpoint(w, it->first);
+        });
+        if (kept) {
+            ++it;
+            continue;
+        }
+        log(LogType::Notice, "Closing listener on {}.", it->second->describe());
+        it->second->stop();
+        it = current.erase(it);
+    }
+    for (const auto& w : wanted) {
+        auto existing = std::find_if(current.begin(), current.end(),
+                                     [&](const auto& c) { return same_endpoint(w, c.first); });
+        if (existing != current.end()) {
+            existing->second->update(w);
+            existing->first = w;
+            continue;
+        }
+        ConnectionContext ctx;
+        ctx.broker = broker_.get();
+        ctx.registry = &impl_->registry;
+        ctx.connect_timeout = options_.connect_timeout;
+        auto listener = std::make_unique<Listener>(impl_->main_io, *impl_->workers, w, ctx);
+        if (auto err = listener->open()) {
+            log(LogType::Error, "Error: Unable to open listener on {}: {}.", listener->describe(),
+                *err);
+            continue;
+        }
+        log(LogType::Notice, "Opening listener on {}.", listener->describe());
+        listener->start();
+        current.emplace_back(w, std::move(listener));
+    }
+}
+
+void Server::reload() {
+    log(LogType::Notice, "Reloading config.");
+    if (!reloader_) return;
+    std::optional<ServerOptions> next = reloader_();
+    if (!next) {
+        log(LogType::Error, "Error: the new configuration is invalid; keeping the running one.");
+        return;
+    }
+    options_.settings = next->settings;
+    options_.sys_interval = next->sys_interval;
+    broker_->update_settings(next->settings);
+    apply_listeners(next->listeners);
+}
 
 int Server::run() {
     impl_->workers->start();
-    for (auto& l : impl_->listeners) l->start();
-    schedule_tick(impl_->tick_timer, *broker_);
-    impl_->signals.add(SIGINT);
-    impl_->signals.add(SIGTERM);
-    impl_->signals.async_wait([this](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        log(LogType::Notice, "lampi-broker received signal {}, shutting down.", sig);
-        stop();
-    });
+    for (auto& [opts, l] : impl_->listeners) l->start();
+    schedule_tick();
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) impl_->signals.add(sig);
+    wait_for_signal();
     impl_->main_io.run();
     // Stop accepting, tell every client we are going (v5: DISCONNECT 0x8B), let the writes
     // drain briefly, then stop the workers.
-    for (auto& l : impl_->listeners) l->stop();
+    for (auto& hook : stop_hooks_) hook();
+    for (auto& [opts, l] : impl_->listeners) l->stop();
     impl_->registry.shut_down_all(mqtt::reason::kServerShuttingDown);
     for (int i = 0; i < 50 && impl_->registry.size() > 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

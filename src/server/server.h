@@ -2,7 +2,9 @@
 // The one module that sees every other; apps/broker only builds ServerOptions and calls run().
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,13 @@ struct ServerOptions {
     std::size_t threads = 0;  // 0: one per core
     std::string pid_file;
     std::chrono::seconds connect_timeout{20};
+    int sys_interval = 10;  // seconds; 0 = no $SYS
+    std::string version = "lampi";
 };
+
+// Re-reads the configuration on SIGHUP. Returns nothing when the new configuration is invalid
+// (after logging every error): the broker then keeps running on the old one.
+using Reloader = std::function<std::optional<ServerOptions>()>;
 
 class Server {
 public:
@@ -30,14 +38,29 @@ public:
     int run();
     // Asks run() to return (thread-safe).
     void stop();
+    void set_reloader(Reloader r) { reloader_ = std::move(r); }
+    // Hooks run on the housekeeping thread: every tick, and after a successful reload.
+    void on_tick(std::function<void(broker::TimePoint)> f) { tick_hooks_.push_back(std::move(f)); }
+    void on_stop(std::function<void()> f) { stop_hooks_.push_back(std::move(f)); }
+    boost::asio::io_context& housekeeping_context();
+    WorkerPool& workers();
     // The TCP ports actually bound (port 0 in options resolves here), in listener order.
     broker::Broker& broker() { return *broker_; }
 
 private:
+    void reload();
+    void apply_listeners(const std::vector<ListenerOptions>& wanted);
+    void dump_subscriptions();
+    void wait_for_signal();
+    void schedule_tick();
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
     ServerOptions options_;
     std::unique_ptr<broker::Broker> broker_;
+    Reloader reloader_;
+    std::vector<std::function<void(broker::TimePoint)>> tick_hooks_;
+    std::vector<std::function<void()>> stop_hooks_;
 };
 
 }  // namespace lampi::server

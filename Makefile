@@ -22,8 +22,9 @@ $(ASAN_DIR)/build.ninja: | deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	    -DLAMPI_SANITIZE=address,undefined -DLAMPI_BUILD_APPS=OFF $(CMAKE_FLAGS)
 
+# Only the unit-test binaries (and what they link) are built with the sanitizers.
 asan: deps $(ASAN_DIR)/build.ninja
-	ninja -C $(ASAN_DIR) -j $(JOBS)
+	ninja -C $(ASAN_DIR) -j $(JOBS) $$(ninja -C $(ASAN_DIR) -t targets all | grep -E '^[a-z_]+_test: ' | cut -d: -f1)
 
 unit-test: build
 	ctest --test-dir $(BUILD_DIR) -L unit --output-on-failure -j $(JOBS)
@@ -33,7 +34,7 @@ asan-test: asan
 	    ctest --test-dir $(ASAN_DIR) -L unit --output-on-failure -j $(JOBS)
 
 e2e-test: build
-	LAMPI_BIN=$(CURDIR)/$(BUILD_DIR)/apps /usr/bin/python3 -m pytest -q tests/e2e
+	LAMPI_BIN=$(CURDIR)/$(BUILD_DIR)/apps /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
 test: unit-test asan-test e2e-test
 

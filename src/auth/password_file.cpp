@@ -1,0 +1,108 @@
+#include "auth/password_file.h"
+
+#include "auth/text.h"
+
+namespace lampi::auth {
+namespace {
+
+constexpr std::size_t kMaxField = 65535;  // Mosquitto skips longer usernames and passwords
+
+// strtok(s, ":") twice: skips leading ':'s, then the first and second ':'-free runs.
+struct ColonFields {
+    std::string_view first;
+    std::string_view second;
+    bool has_second = false;
+};
+ColonFields colon_fields(std::string_view line) {
+    ColonFields f;
+    std::size_t pos = line.find_first_not_of(':');
+    if (pos == std::string_view::npos) return f;
+    std::size_t end = line.find(':', pos);
+    f.first = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
+    if (end == std::string_view::npos) return f;
+    pos = line.find_first_not_of(':', end);
+    if (pos == std::string_view::npos) return f;
+    end = line.find(':', pos);
+    f.second = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
+    f.has_second = true;
+    return f;
+}
+
+// A fixed salt for the dummy check that keeps unknown users as slow as known ones.
+const PasswordHash& dummy_hash() {
+    static const PasswordHash h = [] {
+        PasswordHash d;
+        d.type = HashType::Sha512Pbkdf2;
+        d.iterations = kDefaultIterations;
+        d.salt.assign(kSaltLength, 0x5a);
+        d.hash.assign(kHashLength, 0);
+        return d;
+    }();
+    return h;
+}
+
+}  // namespace
+
+Loaded<PasswordFile> PasswordFile::load(const std::string& path) {
+    std::string error;
+    auto text = read_text_file(path, error);
+    if (!text) {
+        Loaded<PasswordFile> result;
+        result.errors.push_back(error);
+        return result;
+    }
+    return load_from_string(*text, path);
+}
+
+Loaded<PasswordFile> PasswordFile::load_from_string(std::string_view text,
+                                                    const std::string& name) {
+    Loaded<PasswordFile> result;
+    for_each_line(text, [&](std::size_t number, std::string_view line) {
+        auto where = name + ":" + std::to_string(number) + ": ";
+        if (line.empty() || line[0] == '#' || line.find(':') == std::string_view::npos) {
+            if (!trim_blanks(line).empty() && line[0] != '#') {
+                result.warnings.push_back(where + "no ':' in line, ignored");
+            }
+            return;
+        }
+        ColonFields f = colon_fields(line);
+        std::string_view user = trim_blanks(f.first);
+        if (user.size() > kMaxField) {
+            result.warnings.push_back(where + "username too long, entry ignored");
+            return;
+        }
+        if (!f.has_second) {
+            result.warnings.push_back(where + "missing password hash for user " +
+                                      std::string(user) + ", entry ignored");
+            return;
+        }
+        std::string_view stored = trim_blanks(f.second);
+        if (stored.size() > kMaxField) {
+            result.warnings.push_back(where + "password too long, entry ignored");
+            return;
+        }
+        ParsedHash parsed = parse_password_hash(stored);
+        if (!parsed.hash) {
+            result.warnings.push_back(where + parsed.error + " for user " + std::string(user) +
+                                      ", entry ignored");
+            return;
+        }
+        result.value.users_.insert_or_assign(std::string(user), std::move(*parsed.hash));
+    });
+    return result;
+}
+
+bool PasswordFile::check(std::string_view username, std::string_view password) const {
+    auto it = users_.find(username);
+    if (it == users_.end()) {
+        (void)dummy_hash().verify(password);
+        return false;
+    }
+    return it->second.verify(password);
+}
+
+bool PasswordFile::has_user(std::string_view username) const {
+    return users_.find(username) != users_.end();
+}
+
+}  // namespace lampi::auth

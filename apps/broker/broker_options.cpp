@@ -1,6 +1,8 @@
 #include "broker_options.h"
 
+#include "auth/authoriser.h"
 #include "config/config_reader.h"
+#include "server/auth_access.h"
 
 namespace lampi::apps {
 
@@ -52,18 +54,44 @@ server::ListenerOptions listener_from(const config::Config& c, const config::Lis
     o.tls.use_identity_as_username = l.use_identity_as_username;
     o.tls.use_subject_as_username = l.use_subject_as_username;
     o.policy.port = l.port;
+    o.policy.max_qos = l.max_qos;
     return o;
+}
+
+std::string slot_key(const config::Listener& l) {
+    return l.bind_address + "|" + std::to_string(l.port) + "|" + l.unix_socket_path;
 }
 
 }  // namespace
 
-server::ServerOptions server_options_from(const config::Config& config) {
-    server::ServerOptions options;
+void OptionsResult::commit_access() const {
+    for (const auto& [slot, access] : access) slot->set(access);
+}
+
+OptionsResult server_options_from(const config::Config& config, AccessSlots& slots) {
+    OptionsResult result;
+    server::ServerOptions& options = result.options;
     options.settings = settings_from(config);
-    for (const auto& l : config.listeners) options.listeners.push_back(listener_from(config, l));
+    for (const auto& l : config.listeners) {
+        auto listener = listener_from(config, l);
+        const config::SecurityOptions& sec = config::effective_security(config, l);
+        auth::AuthSettings settings{sec.allow_anonymous.value_or(false), sec.password_file,
+                                    sec.acl_file};
+        auto loaded = auth::Authoriser::load(settings);
+        for (auto& e : loaded.errors) result.errors.push_back(std::move(e));
+        for (auto& w : loaded.warnings) result.warnings.push_back(std::move(w));
+        auto& slot = slots[slot_key(l)];
+        if (!slot) slot = std::make_shared<broker::AccessControlSlot>();
+        if (loaded.value) {
+            result.access.emplace_back(slot, std::make_shared<server::AuthAccess>(loaded.value));
+        }
+        listener.policy.access = slot;
+        options.listeners.push_back(std::move(listener));
+    }
     options.pid_file = config.pid_file;
     options.sys_interval = config.sys_interval;
-    return options;
+    options.bridges = config.bridges;
+    return result;
 }
 
 }  // namespace lampi::apps

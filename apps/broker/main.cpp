@@ -67,6 +67,13 @@ int main(int argc, char** argv) {
     Args args;
     if (int rc = parse_args(argc, argv, args); rc >= 0) return rc;
     auto result = load_config(args);
+    lampi::apps::AccessSlots slots;
+    std::optional<lampi::apps::OptionsResult> built;
+    if (result.ok()) {
+        built = lampi::apps::server_options_from(result.config, slots);
+        for (auto& w : built->warnings) result.warnings.push_back(w);
+        for (auto& e : built->errors) result.errors.push_back(e);
+    }
     for (const auto& w : result.warnings) std::fprintf(stderr, "Warning: %s\n", w.c_str());
     if (!result.ok()) {
         for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", e.c_str());
@@ -81,22 +88,29 @@ int main(int argc, char** argv) {
     }
     lampi::configure_logging(lampi::config::log_settings(result.config));
     if (args.daemon && !daemonise()) return 1;
-    auto options = lampi::apps::server_options_from(result.config);
+    built->commit_access();
+    auto options = std::move(built->options);
     options.threads = args.threads;
     options.version = "lampi-broker version " LAMPI_VERSION;
     lampi::log(lampi::LogType::Notice, "lampi-broker version {} starting", LAMPI_VERSION);
     lampi::server::Server server(std::move(options));
-    server.set_reloader([args]() -> std::optional<lampi::server::ServerOptions> {
+    server.set_reloader([args, &slots]() -> std::optional<lampi::server::ServerOptions> {
         auto next = load_config(args);
+        std::optional<lampi::apps::OptionsResult> built;
+        if (next.ok()) built = lampi::apps::server_options_from(next.config, slots);
         for (const auto& w : next.warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
+        if (built) {
+            for (const auto& w : built->warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
+            for (auto& e : built->errors) next.errors.push_back(e);
+        }
         if (!next.ok()) {
             for (const auto& e : next.errors) lampi::log(lampi::LogType::Error, "Error: {}", e);
             return std::nullopt;
         }
         lampi::configure_logging(lampi::config::log_settings(next.config));
-        auto reloaded = lampi::apps::server_options_from(next.config);
-        reloaded.version = "lampi-broker version " LAMPI_VERSION;
-        return reloaded;
+        built->commit_access();
+        built->options.version = "lampi-broker version " LAMPI_VERSION;
+        return std::move(built->options);
     });
     if (!server.open()) return 1;
     if (!lampi::apps::drop_privileges(result.config.user)) return 1;

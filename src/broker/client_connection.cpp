@@ -182,8 +182,8 @@ bool ClientConnection::check_connect(mqtt::Connect& c) {
 }
 
 // Mosquitto 2's rules: a certificate identity replaces the CONNECT credentials when the listener
-// says so; anonymous clients need allow_anonymous; a username needs a password check to pass,
-// unless anonymous access is allowed anyway.
+// says so; otherwise the listener's password file and allow_anonymous decide (auth/). Without
+// any access control configured, allow_anonymous alone decides.
 std::uint8_t ClientConnection::authenticate(mqtt::Connect& c) {
     if (policy_.identity_as_username) {
         if (!transport_identity_) return rc::kNotAuthorized;
@@ -192,12 +192,8 @@ std::uint8_t ClientConnection::authenticate(mqtt::Connect& c) {
         return rc::kSuccess;
     }
     const auto access = policy_.access ? policy_.access->get() : nullptr;
-    if (!c.username) return policy_.allow_anonymous ? rc::kSuccess : rc::kNotAuthorized;
-    if (access != nullptr && access->has_password_file()) {
-        return access->check_password(*c.username, c.password) ? rc::kSuccess
-                                                                : rc::kBadUserNameOrPassword;
-    }
-    return policy_.allow_anonymous ? rc::kSuccess : rc::kBadUserNameOrPassword;
+    if (access) return access->authenticate(c.username, c.password);
+    return policy_.allow_anonymous ? rc::kSuccess : rc::kNotAuthorized;
 }
 
 void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
@@ -231,6 +227,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
             props.maximum_packet_size = static_cast<std::uint32_t>(settings.max_packet_size);
         }
         props.topic_alias_maximum = settings.max_topic_alias;
+        if (policy_.max_qos < 2) props.maximum_qos = policy_.max_qos;
     } else if (c.clean_start) {
         session_expiry_ = 0;
     } else {

@@ -26,6 +26,7 @@ struct ListenerPolicy {
     bool identity_as_username = false;
     std::string mount_point;
     std::uint16_t port = 0;
+    std::uint8_t max_qos = 2;  // Mosquitto's per-listener max_qos (MQTT 5 Maximum QoS)
     std::shared_ptr<AccessControlSlot> access;  // password and ACL checks; may be empty
 };
 
@@ -63,9 +64,11 @@ private:
     std::uint8_t authenticate(mqtt::Connect& c);
     void accept_connect(mqtt::Connect& c, mqtt::Properties props, TimePoint now);
     void handle_publish(mqtt::Publish& p, TimePoint now);
-    bool resolve_topic_alias(mqtt::Publish& p);
+    // 0 when resolved, else the reason to disconnect with.
+    std::uint8_t resolve_topic_alias(mqtt::Publish& p);
     std::uint8_t check_publish(const mqtt::Publish& p) const;
-    void route_publish(mqtt::Publish& p, TimePoint now);
+    // Returns how many sessions received the message.
+    std::size_t route_publish(mqtt::Publish& p, TimePoint now);
     void handle_pub_response(const mqtt::PubResponse& r, TimePoint now);
     void handle_subscribe(const mqtt::Subscribe& s, TimePoint now);
     std::uint8_t check_subscription(const mqtt::Subscription& sub, bool has_sub_id) const;

@@ -12,7 +12,7 @@ bool ClientConnection::allowed(std::string_view topic, AccessKind kind) const {
     if (!policy_.access) return true;
     const auto access = policy_.access->get();
     if (!access || !access->has_acl()) return true;
-    return access->allowed(ClientIdentity{client_id_, &username_}, topic, kind);
+    return access->allowed(ClientIdentity{client_id_, &username_, is_bridge_}, topic, kind);
 }
 
 std::string ClientConnection::mount(std::string_view topic) const {
@@ -42,19 +42,22 @@ MessagePtr ClientConnection::make_message(mqtt::Publish&& p, TimePoint now) cons
     return m;
 }
 
-bool ClientConnection::resolve_topic_alias(mqtt::Publish& p) {
-    if (!p.properties.topic_alias) return !p.topic.empty();
+std::uint8_t ClientConnection::resolve_topic_alias(mqtt::Publish& p) {
+    if (!p.properties.topic_alias) {
+        return p.topic.empty() ? rc::kProtocolError : rc::kSuccess;
+    }
     const std::uint16_t alias = *p.properties.topic_alias;
-    // MQTT 5 3.3.2.3.4: 0 and values above our Topic Alias Maximum are a protocol error.
-    if (alias == 0 || alias > settings_.max_topic_alias) return false;
+    // MQTT 5 3.3.2.3.4: 0 and values above our Topic Alias Maximum are invalid.
+    if (alias == 0 || alias > settings_.max_topic_alias) return rc::kTopicAliasInvalid;
     if (p.topic.empty()) {
         auto it = topic_aliases_.find(alias);
-        if (it == topic_aliases_.end()) return false;
+        // An alias this connection never mapped: a protocol error (as Mosquitto answers).
+        if (it == topic_aliases_.end()) return rc::kProtocolError;
         p.topic = it->second;
     } else {
         topic_aliases_[alias] = p.topic;
     }
-    return true;
+    return rc::kSuccess;
 }
 
 // Returns 0 when the message may be routed, else the v5 reason code for refusing it.
@@ -78,8 +81,14 @@ std::uint8_t ClientConnection::check_publish(const mqtt::Publish& p) const {
 void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
     Stats::add(broker_.stats().publish_received);
     Stats::add(broker_.stats().messages_received);
-    if (mqtt::is_v5(version_) && !resolve_topic_alias(p)) {
-        close_with(rc::kTopicAliasInvalid, "invalid topic alias");
+    if (mqtt::is_v5(version_)) {
+        if (const std::uint8_t bad = resolve_topic_alias(p); bad != rc::kSuccess) {
+            close_with(bad, "invalid topic alias");
+            return;
+        }
+    }
+    if (p.qos > policy_.max_qos) {
+        close_with(rc::kQosNotSupported, "QoS above the listener's max_qos");  // MQTT 5 3.3.1.2
         return;
     }
     if (!topic::is_valid_topic_name(p.topic)) {
@@ -96,26 +105,31 @@ void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
         return;
     }
     const std::uint16_t id = p.packet_id;
+    const bool v5 = mqtt::is_v5(version_);
+    // MQTT 5 3.4.2.1: 0x10 tells the publisher nobody received it (Mosquitto does so too).
+    auto ack_code = [&](std::size_t delivered) -> std::uint8_t {
+        if (!v5) return 0;
+        if (refusal != rc::kSuccess) return refusal;
+        return delivered == 0 ? rc::kNoMatchingSubscribers : rc::kSuccess;
+    };
     if (p.qos == 2) {
         const bool fresh = session_->remember_incoming_qos2(id);
-        if (fresh && refusal == rc::kSuccess) route_publish(p, now);
+        std::size_t delivered = 1;  // a duplicate was delivered the first time
+        if (fresh && refusal == rc::kSuccess) delivered = route_publish(p, now);
         // A v5 refusal ends the QoS 2 flow at PUBREC (MQTT 5 4.3.3).
-        if (refusal != rc::kSuccess && mqtt::is_v5(version_)) session_->release_incoming_qos2(id);
-        const std::uint8_t code = mqtt::is_v5(version_) ? refusal : 0;
-        send(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, code, {}});
+        if (refusal != rc::kSuccess && v5) session_->release_incoming_qos2(id);
+        send(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, ack_code(delivered), {}});
         return;
     }
-    if (refusal == rc::kSuccess) route_publish(p, now);
-    if (p.qos == 1) {
-        const std::uint8_t code = mqtt::is_v5(version_) ? refusal : 0;
-        send(mqtt::PubResponse{mqtt::PacketType::Puback, id, code, {}});
-    }
+    std::size_t delivered = 0;
+    if (refusal == rc::kSuccess) delivered = route_publish(p, now);
+    if (p.qos == 1) send(mqtt::PubResponse{mqtt::PacketType::Puback, id, ack_code(delivered), {}});
 }
 
-void ClientConnection::route_publish(mqtt::Publish& p, TimePoint now) {
+std::size_t ClientConnection::route_publish(mqtt::Publish& p, TimePoint now) {
     if (!policy_.mount_point.empty()) p.topic = mount(p.topic);
     MessagePtr message = make_message(std::move(p), now);
-    broker_.publish(message, session_.get(), now);
+    return broker_.publish(message, session_.get(), now);
 }
 
 void ClientConnection::handle_pub_response(const mqtt::PubResponse& r, TimePoint now) {
@@ -178,6 +192,7 @@ void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now)
             continue;
         }
         mqtt::SubscribeOptions options = sub.options;
+        options.qos = std::min(options.qos, policy_.max_qos);
         if (is_bridge_ && !v5) {
             // Mosquitto's try_private: a bridge's subscriptions never echo its own messages.
             options.no_local = true;

@@ -157,6 +157,7 @@ struct Bridge {
     BridgeReloadType bridge_reload_type = BridgeReloadType::Lazy;
     std::string origin;  // "file:line" of the `connection` line
 
+    bool operator==(const Bridge&) const = default;
     bool effective_local_cleansession() const { return local_cleansession.value_or(cleansession); }
     std::string effective_notification_topic() const {
         if (!notification_topic.empty()) return notification_topic;

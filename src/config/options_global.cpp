@@ -208,7 +208,7 @@ const Option kGlobalOptions[] = {
     {"allow_anonymous", S, kYes, set_optional_bool<&Sec::allow_anonymous>},
     {"allow_duplicate_messages", G, kNo, set_bool<&C::allow_duplicate_messages>},
     {"allow_zero_length_clientid", S, kYes, set_bool<&Sec::allow_zero_length_clientid>},
-    {"acl_file", S, kNo, set_string<&Sec::acl_file>},
+    {"acl_file", S, kYes, set_string<&Sec::acl_file>},
     {"auth_opt_*", S, kNo, auth_opt},
     {"auth_plugin", S, kNo, auth_plugin},
     {"auth_plugin_deny_special_chars", S, kNo, auth_plugin_deny_special_chars},
@@ -233,7 +233,7 @@ const Option kGlobalOptions[] = {
     {"memory_limit", G, kNo, set_int<&C::memory_limit, 0, INT64_MAX>},
     {"message_size_limit", G, kYes, set_int<&C::message_size_limit, 0, 268435455>},
     {"metrics_listener", G, kNo, metrics_listener},  // lampi extension
-    {"password_file", S, kNo, set_string<&Sec::password_file>},
+    {"password_file", S, kYes, set_string<&Sec::password_file>},
     {"per_listener_settings", G, kYes, per_listener_settings},
     {"persistence", G, kNo, set_bool<&C::persistence>},
     {"persistence_file", G, kNo, set_string<&C::persistence_file>},

@@ -121,7 +121,7 @@ const Option kListenerOptions[] = {
     {"listener_allow_anonymous", LO, kNo, listener_allow_anonymous},
     {"listener_auto_id_prefix", LO, kNo, listener_auto_id_prefix},
     {"max_connections", L, kYes, max_connections},
-    {"max_qos", L, kNo, set_int<&Li::max_qos, 0, 2>},
+    {"max_qos", L, kYes, set_int<&Li::max_qos, 0, 2>},
     {"max_topic_alias", L, kYes, set_int<&Li::max_topic_alias, 0, 65535>},
     {"mount_point", L, kYes, mount_point},
     {"port", G, kYes, port},

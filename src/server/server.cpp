@@ -9,6 +9,7 @@
 
 #include "broker/broker.h"
 #include "broker/sys_tree.h"
+#include "server/bridge_set.h"
 #include "mqtt/reason_code.h"
 
 namespace lampi::server {
@@ -42,6 +43,7 @@ struct Server::Impl {
     asio::steady_timer tick_timer{main_io};
     asio::signal_set signals{main_io};
     std::unique_ptr<broker::SysTree> sys;
+    std::unique_ptr<BridgeSet> bridges;
     broker::TimePoint last_sys{};
 };
 
@@ -53,6 +55,8 @@ Server::Server(ServerOptions options)
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     impl_->workers = std::make_unique<WorkerPool>(threads);
     impl_->sys = std::make_unique<broker::SysTree>(*broker_, options_.version, broker::Clock::now());
+    impl_->bridges = std::make_unique<BridgeSet>(*impl_->workers, *broker_);
+    impl_->sys->add_source([b = impl_->bridges.get()] { return b->sys_entries(); });
 }
 
 Server::~Server() = default;
@@ -175,11 +179,13 @@ void Server::reload() {
     options_.sys_interval = next->sys_interval;
     broker_->update_settings(next->settings);
     apply_listeners(next->listeners);
+    impl_->bridges->apply(next->bridges);
 }
 
 int Server::run() {
     impl_->workers->start();
     for (auto& [opts, l] : impl_->listeners) l->start();
+    impl_->bridges->apply(options_.bridges);
     schedule_tick();
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) impl_->signals.add(sig);
     wait_for_signal();
@@ -187,6 +193,9 @@ int Server::run() {
     // Stop accepting, tell every client we are going (v5: DISCONNECT 0x8B), let the writes
     // drain briefly, then stop the workers.
     for (auto& hook : stop_hooks_) hook();
+    impl_->bridges->stop_all();
+    // Let the bridges say goodbye (the "0" notification) before the workers stop.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (auto& [opts, l] : impl_->listeners) l->stop();
     impl_->registry.shut_down_all(mqtt::reason::kServerShuttingDown);
     for (int i = 0; i < 50 && impl_->registry.size() > 0; ++i) {

@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "broker/settings.h"
+#include "config/config.h"
 #include "server/listener.h"
 
 namespace lampi::server {
@@ -21,6 +22,7 @@ struct ServerOptions {
     std::string pid_file;
     std::chrono::seconds connect_timeout{20};
     int sys_interval = 10;  // seconds; 0 = no $SYS
+    std::vector<config::Bridge> bridges;
     std::string version = "lampi";
 };
 

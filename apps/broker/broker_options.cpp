@@ -91,6 +91,15 @@ OptionsResult server_options_from(const config::Config& config, AccessSlots& slo
     options.pid_file = config.pid_file;
     options.sys_interval = config.sys_interval;
     options.bridges = config.bridges;
+    if (config.persistence) {
+        // Mosquitto's default file name holds Mosquitto's own format: lampi keeps its SQLite
+        // store beside it under another name rather than misread or overwrite it.
+        std::string file = config.persistence_file == "mosquitto.db" ? "lampi.db"
+                                                                     : config.persistence_file;
+        std::string dir = config.persistence_location;
+        if (!dir.empty() && dir.back() != '/') dir += '/';
+        options.store_path = dir + file;
+    }
     return result;
 }
 

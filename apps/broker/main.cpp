@@ -19,6 +19,7 @@ struct Args {
     bool verbose = false;
     bool daemon = false;
     bool test_config = false;
+    bool fresh_store = false;
     std::size_t threads = 0;
 };
 
@@ -33,6 +34,8 @@ int parse_args(int argc, char** argv, Args& args) {
     app.add_flag("-d,--daemon", args.daemon, "run in the background");
     app.add_flag("--test-config", args.test_config, "check the configuration and exit");
     app.add_option("--threads", args.threads, "worker threads (default: one per core)");
+    app.add_flag("--fresh-store", args.fresh_store,
+                 "if the persistence store cannot be opened, move it aside and start empty");
     app.set_version_flag("--version", "lampi-broker " LAMPI_VERSION);
     try {
         app.parse(argc, argv);
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
     built->commit_access();
     auto options = std::move(built->options);
     options.threads = args.threads;
+    options.fresh_store = args.fresh_store;
     options.version = "lampi-broker version " LAMPI_VERSION;
     lampi::log(lampi::LogType::Notice, "lampi-broker version {} starting", LAMPI_VERSION);
     lampi::server::Server server(std::move(options));

@@ -85,7 +85,7 @@ void Broker::update_settings(const Settings& s) {
 SessionClaim Broker::claim_session(const std::string& client_id, bool clean_start,
                                    SessionOwner* owner, TimePoint /*now*/) {
     std::lock_guard lock(registry_mutex_);
-    pending_wills_.erase(client_id);
+    if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr) journal_->will_removed(client_id);
     auto it = registry_.find(client_id);
     if (it != registry_.end()) {
         if (it->second.owner != nullptr && it->second.owner != owner) {
@@ -98,6 +98,7 @@ SessionClaim Broker::claim_session(const std::string& client_id, bool clean_star
         remove_session_locked(client_id);
     }
     auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    session->set_journal(journal_);
     registry_.emplace(client_id, RegistryEntry{session, owner});
     return {session, false};
 }
@@ -117,8 +118,42 @@ void Broker::release_session(const std::shared_ptr<Session>& session, SessionOwn
 void Broker::remove_session_locked(const std::string& client_id) {
     auto it = registry_.find(client_id);
     if (it == registry_.end()) return;
+    if (journal_ != nullptr && it->second.session->persistent()) journal_->session_removed(client_id);
     drop_subscriptions(*it->second.session);
     registry_.erase(it);
+}
+
+std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
+                                                 std::uint32_t expiry,
+                                                 std::optional<TimePoint> disconnected_at) {
+    auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    session->set_expiry_interval(expiry);
+    if (disconnected_at) session->set_disconnected_at(*disconnected_at);
+    session->set_journal(journal_);
+    std::lock_guard lock(registry_mutex_);
+    registry_[client_id] = RegistryEntry{session, nullptr};
+    return session;
+}
+
+void Broker::restore_subscription(const std::shared_ptr<Session>& session,
+                                  const std::string& filter,
+                                  const mqtt::SubscribeOptions& options,
+                                  std::uint32_t subscription_id) {
+    tree_.with_write([&](Tree& tree) {
+        tree.subscribe(filter, session.get(), options, subscription_id);
+    });
+    session->add_subscription(filter, {options, subscription_id});
+}
+
+void Broker::restore_will(const std::string& client_id, MessagePtr will, TimePoint when) {
+    std::lock_guard lock(registry_mutex_);
+    pending_wills_[client_id] = PendingWill{std::move(will), when};
+}
+
+void Broker::restore_retained(const MessagePtr& message) {
+    retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
+        tree.set(message->topic, message);
+    });
 }
 
 void Broker::drop_subscriptions(Session& session) {
@@ -156,9 +191,12 @@ std::size_t Broker::publish(const MessagePtr& message, const Session* origin, Ti
 void Broker::store_retained(const MessagePtr& message) {
     retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
         if (message->payload.empty()) {
-            tree.erase(message->topic);
+            if (tree.erase(message->topic) && journal_ != nullptr) {
+                journal_->retained_cleared(message->topic);
+            }
         } else {
             tree.set(message->topic, message);
+            if (journal_ != nullptr) journal_->retained_set(message);
         }
     });
 }
@@ -211,11 +249,12 @@ bool Broker::unsubscribe(Session& session, const std::string& filter) {
 
 void Broker::schedule_will(const std::string& client_id, MessagePtr will, TimePoint when) {
     std::lock_guard lock(registry_mutex_);
+    if (journal_ != nullptr) journal_->will_saved(client_id, will, when);
     pending_wills_[client_id] = PendingWill{std::move(will), when};
 }
 
 void Broker::fire_due_wills(TimePoint now) {
-    std::vector<MessagePtr> due;
+    std::vector<std::pair<std::string, MessagePtr>> due;
     {
         std::lock_guard lock(registry_mutex_);
         for (auto it = pending_wills_.begin(); it != pending_wills_.end();) {
@@ -223,14 +262,17 @@ void Broker::fire_due_wills(TimePoint now) {
             auto reg = registry_.find(it->first);
             const bool session_gone = reg == registry_.end();
             if (now >= it->second.when || session_gone) {
-                due.push_back(std::move(it->second.will));
+                due.emplace_back(it->first, std::move(it->second.will));
                 it = pending_wills_.erase(it);
             } else {
                 ++it;
             }
         }
     }
-    for (const auto& will : due) publish(will, nullptr, now);
+    for (const auto& [client_id, will] : due) {
+        publish(will, nullptr, now);
+        if (journal_ != nullptr) journal_->will_removed(client_id);
+    }
 }
 
 void Broker::expire_sessions(TimePoint now) {
@@ -239,6 +281,7 @@ void Broker::expire_sessions(TimePoint now) {
         if (it->second.owner == nullptr && it->second.session->expired(now)) {
             log(LogType::Notice, "Expiring client {} due to timeout.", it->first);
             Stats::add(stats_.clients_expired);
+            if (journal_ != nullptr) journal_->session_removed(it->first);
             drop_subscriptions(*it->second.session);
             it = registry_.erase(it);
         } else {

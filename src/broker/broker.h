@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/guarded.h"
+#include "broker/journal.h"
 #include "broker/message.h"
 #include "broker/session.h"
 #include "broker/settings.h"
@@ -49,6 +50,16 @@ public:
     explicit Broker(const Settings& settings);
 
     Stats& stats() { return stats_; }
+    // Persistence: set once at start-up, after restore and before any client connects.
+    void set_journal(Journal* journal) { journal_ = journal; }
+    Journal* journal() const { return journal_; }
+    // Start-up restore (not journaled again).
+    std::shared_ptr<Session> restore_session(const std::string& client_id, std::uint32_t expiry,
+                                             std::optional<TimePoint> disconnected_at);
+    void restore_subscription(const std::shared_ptr<Session>& session, const std::string& filter,
+                              const mqtt::SubscribeOptions& options, std::uint32_t subscription_id);
+    void restore_retained(const MessagePtr& message);
+    void restore_will(const std::string& client_id, MessagePtr will, TimePoint when);
     Settings settings() const;
     void update_settings(const Settings& s);
 
@@ -114,6 +125,7 @@ private:
     std::unordered_map<std::string, PendingWill> pending_wills_;  // under registry_mutex_
     Guarded<Tree> tree_;
     Guarded<topic::RetainedTree<MessagePtr>> retained_;
+    Journal* journal_ = nullptr;
 };
 
 }  // namespace lampi::broker

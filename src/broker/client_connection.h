@@ -76,6 +76,8 @@ private:
     void handle_disconnect(const mqtt::Disconnect& d, TimePoint now);
 
     void send(const mqtt::Packet& packet);
+    // PUBACK / PUBREC: with persistence they wait until what the PUBLISH changed is on disk.
+    void acknowledge(const mqtt::PubResponse& ack);
     void send_connack(std::uint8_t code, bool session_present, mqtt::Properties props = {});
     // Ends the connection: a v5 client gets DISCONNECT with `reason` first.
     void close_with(std::uint8_t reason, std::string_view why);

@@ -99,7 +99,13 @@ void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
         close_with(rc::kRetainNotSupported, "retain not available");
         return;
     }
-    const std::uint8_t refusal = check_publish(p);
+    std::uint8_t refusal = check_publish(p);
+    Journal* journal = broker_.journal();
+    if (refusal == rc::kSuccess && p.qos > 0 && journal != nullptr && !journal->healthy()) {
+        // The store cannot be written: refuse rather than acknowledge what would not survive.
+        if (!mqtt::is_v5(version_)) return;  // 3.1.1 has no refusal: the client resends later
+        refusal = rc::kImplementationSpecificError;
+    }
     if (refusal == rc::kPayloadFormatInvalid && p.qos == 0) {
         close_with(refusal, "payload is not UTF-8");
         return;
@@ -118,12 +124,30 @@ void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
         if (fresh && refusal == rc::kSuccess) delivered = route_publish(p, now);
         // A v5 refusal ends the QoS 2 flow at PUBREC (MQTT 5 4.3.3).
         if (refusal != rc::kSuccess && v5) session_->release_incoming_qos2(id);
-        send(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, ack_code(delivered), {}});
+        acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, ack_code(delivered), {}});
         return;
     }
     std::size_t delivered = 0;
     if (refusal == rc::kSuccess) delivered = route_publish(p, now);
-    if (p.qos == 1) send(mqtt::PubResponse{mqtt::PacketType::Puback, id, ack_code(delivered), {}});
+    if (p.qos == 1) {
+        acknowledge(mqtt::PubResponse{mqtt::PacketType::Puback, id, ack_code(delivered), {}});
+    }
+}
+
+void ClientConnection::acknowledge(const mqtt::PubResponse& ack) {
+    Journal* journal = broker_.journal();
+    if (journal == nullptr) {
+        send(ack);
+        return;
+    }
+    std::string bytes;
+    mqtt::encode(ack, version_, bytes);
+    // The barrier completes in submission order, so acknowledgements keep the order of the
+    // PUBLISHes (MQTT 3.1.1 4.6).
+    journal->barrier([weak = outlet_.weak_outlet(), bytes = std::move(bytes)](bool ok) {
+        if (!ok) return;
+        if (auto outlet = weak.lock()) outlet->send(bytes);
+    });
 }
 
 std::size_t ClientConnection::route_publish(mqtt::Publish& p, TimePoint now) {
@@ -147,7 +171,9 @@ void ClientConnection::handle_pub_response(const mqtt::PubResponse& r, TimePoint
             const bool known = session_->release_incoming_qos2(r.packet_id);
             const std::uint8_t code =
                 (known || !mqtt::is_v5(version_)) ? rc::kSuccess : rc::kPacketIdentifierNotFound;
-            send(mqtt::PubResponse{mqtt::PacketType::Pubcomp, r.packet_id, code, {}});
+            // Only once the id is forgotten on disk too: a restart must not mistake the client's
+            // next message with this id for a duplicate.
+            acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubcomp, r.packet_id, code, {}});
             break;
         }
         case mqtt::PacketType::Pubcomp:

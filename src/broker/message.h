@@ -2,6 +2,7 @@
 // every queue and in-flight slot that holds it (MessagePtr). Thread-safe to share.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -26,6 +27,8 @@ struct Message {
     std::optional<TimePoint> expires_at;
     std::string origin_client_id;  // for no-local and logging
     TimePoint received_at{};
+    // The id under which the journal stored this message (0: not stored yet). Set once.
+    mutable std::atomic<std::uint64_t> store_id{0};
 
     bool expired(TimePoint now) const { return expires_at && now >= *expires_at; }
     // MQTT 5 3.3.2.3.3: the interval sent on is the time left.

@@ -126,9 +126,58 @@ bool Session::enqueue_locked(Delivery&& d) {
         Stats::add(stats_.publish_dropped);
         return false;
     }
+    journal_new_locked(d, 0, DeliveryStage::Queued);
     queued_bytes_ += size;
     queue_.push_back(std::move(d));
     return true;
+}
+
+void Session::set_journal(Journal* journal) {
+    std::lock_guard lock(mutex_);
+    journal_ = journal;
+}
+
+namespace {
+DeliveryStage stage_of(std::uint8_t qos) {
+    return qos == 1 ? DeliveryStage::WaitPuback : DeliveryStage::WaitPubrec;
+}
+}  // namespace
+
+void Session::journal_new_locked(Delivery& d, std::uint16_t packet_id, DeliveryStage stage) {
+    if (!journaled_locked() || d.qos == 0) return;
+    d.seq = next_seq_++;
+    journal_->delivery_saved(client_id_, d.seq, d.message, d.qos, d.retain, d.subscription_ids,
+                             packet_id, stage);
+}
+
+void Session::journal_move_locked(const Delivery& d, std::uint16_t packet_id, DeliveryStage stage) {
+    if (d.seq == 0 || journal_ == nullptr) return;
+    journal_->delivery_moved(client_id_, d.seq, packet_id, stage);
+}
+
+void Session::journal_remove_locked(const Delivery& d) {
+    if (d.seq == 0 || journal_ == nullptr) return;
+    journal_->delivery_removed(client_id_, d.seq);
+}
+
+void Session::restore_delivery(Delivery d, std::uint16_t packet_id, DeliveryStage stage) {
+    std::lock_guard lock(mutex_);
+    next_seq_ = std::max(next_seq_, d.seq + 1);
+    if (stage == DeliveryStage::Queued || packet_id == 0) {
+        queued_bytes_ += d.message->approximate_size();
+        queue_.push_back(std::move(d));
+        return;
+    }
+    OutState state = OutState::WaitPuback;
+    if (stage == DeliveryStage::WaitPubrec) state = OutState::WaitPubrec;
+    if (stage == DeliveryStage::WaitPubcomp) state = OutState::WaitPubcomp;
+    last_packet_id_ = std::max(last_packet_id_, packet_id);
+    inflight_.emplace(packet_id, InFlight{std::move(d), state});
+}
+
+void Session::restore_incoming_qos2(std::uint16_t packet_id) {
+    std::lock_guard lock(mutex_);
+    incoming_qos2_.insert(packet_id);
 }
 
 void Session::set_reader(std::optional<std::string> username,
@@ -165,11 +214,21 @@ bool Session::deliver(Delivery d, TimePoint now) {
     if (!queue_.empty() || inflight_.size() >= window_locked()) {
         return enqueue_locked(std::move(d));
     }
+    send_or_queue_locked(std::move(d), now);
+    return true;
+}
+
+// Puts a QoS 1/2 delivery in flight: a packet id, the journal, then the bytes.
+void Session::send_or_queue_locked(Delivery&& d, TimePoint now) {
     const std::uint16_t id = next_packet_id_locked();
+    if (d.seq == 0) {
+        journal_new_locked(d, id, stage_of(d.qos));
+    } else {
+        journal_move_locked(d, id, stage_of(d.qos));
+    }
     send_publish_locked(d, id, false, now);
     const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
     inflight_.emplace(id, InFlight{std::move(d), state});
-    return true;
 }
 
 void Session::fill_window_locked(TimePoint now) {
@@ -177,15 +236,15 @@ void Session::fill_window_locked(TimePoint now) {
         Delivery d = std::move(queue_.front());
         queue_.pop_front();
         queued_bytes_ -= std::min(queued_bytes_, d.message->approximate_size());
-        if (d.message->expired(now)) continue;
+        if (d.message->expired(now)) {
+            journal_remove_locked(d);
+            continue;
+        }
         if (d.qos == 0) {
             send_publish_locked(d, 0, false, now);
             continue;
         }
-        const std::uint16_t id = next_packet_id_locked();
-        send_publish_locked(d, id, false, now);
-        const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
-        inflight_.emplace(id, InFlight{std::move(d), state});
+        send_or_queue_locked(std::move(d), now);
     }
 }
 
@@ -202,6 +261,7 @@ void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
     // MQTT 3.1.1 4.4 / MQTT 5 4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in order.
     for (auto it = inflight_.begin(); it != inflight_.end();) {
         if (it->second.delivery.message->expired(now) && it->second.state != OutState::WaitPubcomp) {
+            journal_remove_locked(it->second.delivery);
             it = inflight_.erase(it);
             continue;
         }
@@ -227,6 +287,7 @@ bool Session::on_puback(std::uint16_t packet_id, TimePoint now) {
     std::lock_guard lock(mutex_);
     auto it = inflight_.find(packet_id);
     if (it == inflight_.end() || it->second.state != OutState::WaitPuback) return false;
+    journal_remove_locked(it->second.delivery);
     inflight_.erase(it);
     fill_window_locked(now);
     return true;
@@ -238,11 +299,13 @@ bool Session::on_pubrec(std::uint16_t packet_id, std::uint8_t reason, TimePoint 
     if (it == inflight_.end() || it->second.state != OutState::WaitPubrec) return false;
     if (reason >= 0x80) {
         // MQTT 5 4.3.3: a PUBREC with an error ends the flow.
+        journal_remove_locked(it->second.delivery);
         inflight_.erase(it);
         fill_window_locked(now);
         return true;
     }
     it->second.state = OutState::WaitPubcomp;
+    journal_move_locked(it->second.delivery, packet_id, DeliveryStage::WaitPubcomp);
     if (outlet_ != nullptr) send_pubrel_locked(packet_id);
     return true;
 }
@@ -251,6 +314,7 @@ bool Session::on_pubcomp(std::uint16_t packet_id, TimePoint now) {
     std::lock_guard lock(mutex_);
     auto it = inflight_.find(packet_id);
     if (it == inflight_.end() || it->second.state != OutState::WaitPubcomp) return false;
+    journal_remove_locked(it->second.delivery);
     inflight_.erase(it);
     fill_window_locked(now);
     return true;
@@ -258,12 +322,16 @@ bool Session::on_pubcomp(std::uint16_t packet_id, TimePoint now) {
 
 bool Session::remember_incoming_qos2(std::uint16_t packet_id) {
     std::lock_guard lock(mutex_);
-    return incoming_qos2_.insert(packet_id).second;
+    const bool fresh = incoming_qos2_.insert(packet_id).second;
+    if (fresh && journaled_locked()) journal_->incoming_qos2(client_id_, packet_id, true);
+    return fresh;
 }
 
 bool Session::release_incoming_qos2(std::uint16_t packet_id) {
     std::lock_guard lock(mutex_);
-    return incoming_qos2_.erase(packet_id) > 0;
+    const bool known = incoming_qos2_.erase(packet_id) > 0;
+    if (known && journaled_locked()) journal_->incoming_qos2(client_id_, packet_id, false);
+    return known;
 }
 
 std::size_t Session::incoming_qos2_count() const {
@@ -274,11 +342,16 @@ std::size_t Session::incoming_qos2_count() const {
 void Session::add_subscription(const std::string& filter, const SessionSubscription& s) {
     std::lock_guard lock(mutex_);
     subscriptions_[filter] = s;
+    if (journaled_locked()) {
+        journal_->subscription_saved(client_id_, filter, s.options, s.subscription_id);
+    }
 }
 
 bool Session::remove_subscription(const std::string& filter) {
     std::lock_guard lock(mutex_);
-    return subscriptions_.erase(filter) > 0;
+    const bool existed = subscriptions_.erase(filter) > 0;
+    if (existed && journaled_locked()) journal_->subscription_removed(client_id_, filter);
+    return existed;
 }
 
 std::map<std::string, SessionSubscription> Session::subscriptions() const {
@@ -293,7 +366,25 @@ std::map<std::string, SessionSubscription> Session::take_subscriptions() {
 
 void Session::set_expiry_interval(std::uint32_t seconds) {
     std::lock_guard lock(mutex_);
+    const bool was_journaled = journaled_locked();
     expiry_interval_ = seconds;
+    if (journal_ == nullptr) return;
+    if (seconds > 0) {
+        journal_->session_saved(client_id_, seconds, disconnected_at_, version_);
+        if (!was_journaled) {
+            // Became persistent: what it already holds must be on disk too.
+            for (const auto& [filter, sub] : subscriptions_) {
+                journal_->subscription_saved(client_id_, filter, sub.options, sub.subscription_id);
+            }
+        }
+    } else if (was_journaled) {
+        journal_->session_removed(client_id_);
+    }
+}
+
+bool Session::persistent() const {
+    std::lock_guard lock(mutex_);
+    return journaled_locked();
 }
 
 std::uint32_t Session::expiry_interval() const {
@@ -304,6 +395,7 @@ std::uint32_t Session::expiry_interval() const {
 void Session::set_disconnected_at(TimePoint t) {
     std::lock_guard lock(mutex_);
     disconnected_at_ = t;
+    if (journaled_locked()) journal_->session_saved(client_id_, expiry_interval_, t, version_);
 }
 
 bool Session::expired(TimePoint now) const {

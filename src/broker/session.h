@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "broker/access_control.h"
+#include "broker/journal.h"
 #include "broker/message.h"
 #include "broker/outlet.h"
 #include "broker/settings.h"
@@ -32,6 +33,7 @@ struct Delivery {
     std::uint8_t qos = 0;
     bool retain = false;
     std::vector<std::uint32_t> subscription_ids;
+    std::uint64_t seq = 0;  // order within the session, as journaled (0: not journaled)
 };
 
 // A granted subscription as the session remembers it (for resubscribe and cleanup).
@@ -78,10 +80,17 @@ public:
     // Session lifetime (v5 session expiry; 3.1.1 persistent_client_expiration).
     void set_expiry_interval(std::uint32_t seconds);
     std::uint32_t expiry_interval() const;
+    // True when the session outlives its connection and is journaled.
+    bool persistent() const;
     void set_disconnected_at(TimePoint t);
     bool expired(TimePoint now) const;
 
     void update_settings(const Settings& s);
+    // Records what must survive a restart while the session is persistent (expiry > 0).
+    void set_journal(Journal* journal);
+    // Start-up restore from the journal (not journaled again).
+    void restore_delivery(Delivery d, std::uint16_t packet_id, DeliveryStage stage);
+    void restore_incoming_qos2(std::uint16_t packet_id);
     // Who reads through this session, for ACL checks on delivery (retained and wills too).
     void set_reader(std::optional<std::string> username, std::shared_ptr<AccessControlSlot> access);
     std::size_t queued_count() const;
@@ -98,6 +107,11 @@ private:
     void send_pubrel_locked(std::uint16_t packet_id);
     bool enqueue_locked(Delivery&& d);
     bool may_read_locked(const Message& m) const;
+    bool journaled_locked() const { return journal_ != nullptr && expiry_interval_ > 0; }
+    void journal_new_locked(Delivery& d, std::uint16_t packet_id, DeliveryStage stage);
+    void journal_move_locked(const Delivery& d, std::uint16_t packet_id, DeliveryStage stage);
+    void journal_remove_locked(const Delivery& d);
+    void send_or_queue_locked(Delivery&& d, TimePoint now);
     void fill_window_locked(TimePoint now);
     std::size_t window_locked() const;
     std::uint16_t next_packet_id_locked();
@@ -121,6 +135,8 @@ private:
     std::optional<TimePoint> disconnected_at_;
     std::optional<std::string> username_;
     std::shared_ptr<AccessControlSlot> access_;
+    Journal* journal_ = nullptr;
+    std::uint64_t next_seq_ = 1;
 };
 
 }  // namespace lampi::broker

@@ -220,12 +220,12 @@ websockets_log_level 255
 
 TEST(ConfigReader, WarnsForValidOptionsLampiDoesNotImplement) {
     auto r = parse(
-        "persistence true\nsys_interval 5\npsk_file /p\nlistener 1883\n"
+        "memory_limit 5\nsys_interval 5\npsk_file /p\nlistener 1883\n"
         "dhparamfile /d.pem\ntls_engine e\n");
     ASSERT_TRUE(r.ok());
     EXPECT_THAT(
         r.warnings,
-        ElementsAre("t.conf:1: option 'persistence' is not supported by lampi yet and is ignored",
+        ElementsAre("t.conf:1: option 'memory_limit' is not supported by lampi yet and is ignored",
                     "t.conf:3: option 'psk_file' is not supported by lampi yet and is ignored",
                     "t.conf:5: option 'dhparamfile' is not supported by lampi yet and is ignored",
                     "t.conf:6: option 'tls_engine' is not supported by lampi yet and is ignored"));

@@ -84,3 +84,12 @@ std::size_t variable_int_size(std::uint32_t value);
 void append_variable_int(std::string& out, std::uint32_t value);
 
 }  // namespace lampi::mqtt
+
+namespace lampi::mqtt {
+
+// A message's v5 properties as opaque bytes (the wire form, with its length), for storage.
+std::string encode_message_properties(const Properties& properties);
+// Reads bytes made by encode_message_properties; false if they are not valid.
+bool decode_message_properties(std::string_view bytes, Properties& out);
+
+}  // namespace lampi::mqtt

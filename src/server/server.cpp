@@ -9,7 +9,9 @@
 
 #include "broker/broker.h"
 #include "broker/sys_tree.h"
+#include "persist/store.h"
 #include "server/bridge_set.h"
+#include "server/store_journal.h"
 #include "mqtt/reason_code.h"
 
 namespace lampi::server {
@@ -44,6 +46,8 @@ struct Server::Impl {
     asio::signal_set signals{main_io};
     std::unique_ptr<broker::SysTree> sys;
     std::unique_ptr<BridgeSet> bridges;
+    std::unique_ptr<persist::Store> store;
+    std::unique_ptr<StoreJournal> journal;
     broker::TimePoint last_sys{};
 };
 
@@ -64,8 +68,48 @@ Server::~Server() = default;
 asio::io_context& Server::housekeeping_context() { return impl_->main_io; }
 WorkerPool& Server::workers() { return *impl_->workers; }
 
+namespace {
+
+std::variant<std::unique_ptr<persist::Store>, std::string> open_store(const ServerOptions& o) {
+    persist::StoreOptions so;
+    so.synchronous = o.store_sync_full ? persist::Synchronous::Full : persist::Synchronous::Normal;
+    auto opened = persist::Store::open(o.store_path, so);
+    if (std::holds_alternative<std::unique_ptr<persist::Store>>(opened) || !o.fresh_store) {
+        return opened;
+    }
+    log(LogType::Error, "Error: {}", std::get<std::string>(opened));
+    auto moved = persist::move_aside(o.store_path);
+    if (auto* err = std::get_if<std::string>(&moved)) return *err;
+    log(LogType::Warning, "Moved the unusable store aside to {}; starting with an empty store.",
+        std::get<std::filesystem::path>(moved).string());
+    return persist::Store::open(o.store_path, so);
+}
+
+}  // namespace
+
+bool Server::open_persistence() {
+    if (options_.store_path.empty()) return true;
+    auto opened = open_store(options_);
+    if (auto* err = std::get_if<std::string>(&opened)) {
+        log(LogType::Error, "Error: {}", *err);
+        log(LogType::Error, "Error: the store was left untouched; start with --fresh-store to "
+                            "move it aside and begin empty.");
+        return false;
+    }
+    impl_->store = std::move(std::get<std::unique_ptr<persist::Store>>(opened));
+    auto restored = restore_broker(*impl_->store, *broker_);
+    if (auto* err = std::get_if<std::string>(&restored)) {
+        log(LogType::Error, "Error: {}", *err);
+        return false;
+    }
+    impl_->journal = std::make_unique<StoreJournal>(*impl_->store, std::get<std::uint64_t>(restored));
+    broker_->set_journal(impl_->journal.get());
+    return true;
+}
+
 bool Server::open() {
     write_pid_file(options_.pid_file);
+    if (!open_persistence()) return false;
     for (const auto& l : options_.listeners) {
         ConnectionContext ctx;
         ctx.broker = broker_.get();
@@ -110,7 +154,9 @@ void Server::wait_for_signal() {
                 dump_subscriptions();
                 break;
             case SIGUSR1:
-                log(LogType::Notice, "Received SIGUSR1: the store is always up to date.");
+                // Everything acknowledged is already on disk; this waits for the rest.
+                if (impl_->journal) impl_->journal->flush();
+                log(LogType::Notice, "Received SIGUSR1: the store is up to date.");
                 break;
             default:
                 log(LogType::Notice, "lampi-broker received signal {}, shutting down.", sig);
@@ -202,6 +248,11 @@ int Server::run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     impl_->workers->stop();
+    if (impl_->journal) {
+        impl_->journal->flush();
+        broker_->set_journal(nullptr);
+        impl_->journal.reset();
+    }
     if (!options_.pid_file.empty()) ::unlink(options_.pid_file.c_str());
     log(LogType::Notice, "lampi-broker terminating.");
     return 0;

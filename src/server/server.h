@@ -23,6 +23,10 @@ struct ServerOptions {
     std::chrono::seconds connect_timeout{20};
     int sys_interval = 10;  // seconds; 0 = no $SYS
     std::vector<config::Bridge> bridges;
+    // persistence true: the SQLite store file (see docs/persistence.md).
+    std::string store_path;
+    bool store_sync_full = false;  // fsync every commit (power-loss safe), not just kill -9 safe
+    bool fresh_store = false;      // a store that cannot be opened is moved aside, not fatal
     std::string version = "lampi";
 };
 
@@ -51,6 +55,7 @@ public:
 
 private:
     void reload();
+    bool open_persistence();
     void apply_listeners(const std::vector<ListenerOptions>& wanted);
     void dump_subscriptions();
     void wait_for_signal();

@@ -5,7 +5,7 @@ ASAN_DIR ?= build/asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan test unit-test asan-test e2e-test run bench format clean
+.PHONY: all deps build asan test unit-test asan-test e2e-test run web bench format clean
 
 all: build
 
@@ -33,13 +33,16 @@ asan-test: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(ASAN_DIR) -L unit --output-on-failure -j $(JOBS)
 
-e2e-test: build
+e2e-test: build web
 	LAMPI_BIN=$(CURDIR)/$(BUILD_DIR)/apps /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
 test: unit-test asan-test e2e-test
 
-run: build
-	./scripts/run-broker
+web: deps
+	./web/build.sh
+
+run: build web
+	./scripts/run-stack
 
 bench: build
 	./bench/compare.sh

@@ -91,6 +91,9 @@ OptionsResult server_options_from(const config::Config& config, AccessSlots& slo
     options.pid_file = config.pid_file;
     options.sys_interval = config.sys_interval;
     options.bridges = config.bridges;
+    if (config.metrics_listener) {
+        options.metrics = std::make_pair(config.metrics_listener->address, config.metrics_listener->port);
+    }
     if (config.persistence) {
         // Mosquitto's default file name holds Mosquitto's own format: lampi keeps its SQLite
         // store beside it under another name rather than misread or overwrite it.

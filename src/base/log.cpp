@@ -2,6 +2,7 @@
 
 #include <syslog.h>
 
+#include <deque>
 #include <memory>
 #include <mutex>
 
@@ -20,7 +21,9 @@ struct LogState {
     std::mutex mutex;
     LogSettings settings;
     std::shared_ptr<spdlog::logger> logger;
+    std::deque<TopicLogLine> topic_lines;
 };
+constexpr std::size_t kMaxTopicLines = 1000;
 
 LogState& state() {
     static LogState s;
@@ -100,6 +103,15 @@ void reopen_log_files() {
     s.logger = make_logger(s.settings);
 }
 
+std::vector<TopicLogLine> take_topic_log_lines() {
+    auto& s = state();
+    std::lock_guard lock(s.mutex);
+    std::vector<TopicLogLine> out(std::make_move_iterator(s.topic_lines.begin()),
+                                  std::make_move_iterator(s.topic_lines.end()));
+    s.topic_lines.clear();
+    return out;
+}
+
 namespace detail {
 void write_log(LogType type, std::string_view message) {
     auto& s = state();
@@ -110,6 +122,10 @@ void write_log(LogType type, std::string_view message) {
         if (!s.logger) s.logger = make_logger(s.settings);
         logger = s.logger;
         to_syslog = s.settings.to_syslog;
+        if (s.settings.to_topic) {
+            if (s.topic_lines.size() >= kMaxTopicLines) s.topic_lines.pop_front();
+            s.topic_lines.push_back({type, std::string(message)});
+        }
     }
     logger->info(message);
     if (to_syslog) {

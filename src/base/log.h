@@ -35,7 +35,16 @@ struct LogSettings {
     std::vector<std::string> files;
     bool timestamp = true;
     std::string timestamp_format;  // strftime format; empty = unix seconds as Mosquitto
+    bool to_topic = false;         // log_dest topic: $SYS/broker/log/<type letter>
 };
+
+// log_dest topic: lines wait here until the broker publishes them (from its housekeeping tick,
+// so logging never takes broker locks). Bounded: the oldest lines go first.
+struct TopicLogLine {
+    LogType type;
+    std::string text;
+};
+std::vector<TopicLogLine> take_topic_log_lines();
 
 // Parses one `log_type` word ("error", "all", "none", ...); returns 0 if unknown... and false.
 bool parse_log_type(const std::string& word, std::uint32_t& bits);

@@ -100,6 +100,12 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
         return;
     }
     outlet_->send(out);
+    thread_local unsigned sample = 0;
+    if (++sample % Stats::kLatencySampleEvery == 0 && d.message->received_at != TimePoint{}) {
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+            now - d.message->received_at);
+        stats_.in_broker_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
+    }
     if (outlet_->pending_bytes() > Backpressure::kHighWater) {
         Backpressure::congested_target() = outlet_->weak_outlet();
     }

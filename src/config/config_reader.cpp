@@ -441,6 +441,8 @@ LogSettings log_settings(const Config& config) {
                 s.files.push_back(d.path);
                 break;
             case LogDestination::Topic:
+                s.to_topic = true;
+                break;
             case LogDestination::Dlt:
                 break;
         }

@@ -106,7 +106,7 @@ void log_dest(Reader& r, const Args& a) {
     }
     for (const auto& [name, dest] : kKinds) {
         if (kind != name) continue;
-        if (dest == LogDestination::Topic || dest == LogDestination::Dlt) {
+        if (dest == LogDestination::Dlt) {
             r.warning("option 'log_dest " + std::string(kind) +
                       "' is not supported by lampi yet and is ignored");
         }
@@ -232,7 +232,7 @@ const Option kGlobalOptions[] = {
     {"max_queued_messages", G, kYes, set_limit<&C::max_queued_messages>},
     {"memory_limit", G, kNo, set_int<&C::memory_limit, 0, INT64_MAX>},
     {"message_size_limit", G, kYes, set_int<&C::message_size_limit, 0, 268435455>},
-    {"metrics_listener", G, kNo, metrics_listener},  // lampi extension
+    {"metrics_listener", G, kYes, metrics_listener},  // lampi extension
     {"password_file", S, kYes, set_string<&Sec::password_file>},
     {"per_listener_settings", G, kYes, per_listener_settings},
     {"persistence", G, kYes, set_bool<&C::persistence>},

@@ -47,6 +47,12 @@ void BridgeSet::stop_all() {
     for (auto& b : bridges_) b->stop();
 }
 
+std::vector<bridge::BridgeStatus> BridgeSet::statuses() const {
+    std::vector<bridge::BridgeStatus> out;
+    for (const auto& b : bridges_) out.push_back(b->status());
+    return out;
+}
+
 std::vector<std::pair<std::string, std::string>> BridgeSet::sys_entries() const {
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& b : bridges_) {

@@ -23,6 +23,7 @@ public:
     void stop_all();
     // $SYS entries per bridge: state, address, queue depth, messages each way.
     std::vector<std::pair<std::string, std::string>> sys_entries() const;
+    std::vector<bridge::BridgeStatus> statuses() const;
 
 private:
     WorkerPool& workers_;

@@ -52,6 +52,7 @@ public:
     void start();
     void stop();
     std::string describe() const;
+    std::size_t connections() const { return static_cast<std::size_t>(std::max(0, connections_.load())); }
 
 private:
     boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);

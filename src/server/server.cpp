@@ -11,6 +11,8 @@
 #include "broker/sys_tree.h"
 #include "persist/store.h"
 #include "server/bridge_set.h"
+#include "server/metrics_http.h"
+#include "server/metrics_text.h"
 #include "server/store_journal.h"
 #include "mqtt/reason_code.h"
 
@@ -48,6 +50,8 @@ struct Server::Impl {
     std::unique_ptr<BridgeSet> bridges;
     std::unique_ptr<persist::Store> store;
     std::unique_ptr<StoreJournal> journal;
+    std::unique_ptr<MetricsHttp> metrics;
+    broker::TimePoint started = broker::Clock::now();
     broker::TimePoint last_sys{};
 };
 
@@ -107,9 +111,31 @@ bool Server::open_persistence() {
     return true;
 }
 
+bool Server::open_metrics() {
+    if (!options_.metrics) return true;
+    impl_->metrics = std::make_unique<MetricsHttp>(impl_->main_io, [this] {
+        std::vector<ListenerGauge> listeners;
+        for (const auto& [opts, l] : impl_->listeners) {
+            listeners.push_back({l->describe(), l->connections()});
+        }
+        const double uptime =
+            std::chrono::duration<double>(broker::Clock::now() - impl_->started).count();
+        return render_metrics(*broker_, impl_->bridges->statuses(), listeners, uptime);
+    });
+    const auto& [address, port] = *options_.metrics;
+    if (auto err = impl_->metrics->open(address, port)) {
+        log(LogType::Error, "Error: Unable to open metrics listener on {}:{}: {}.", address, port,
+            *err);
+        return false;
+    }
+    log(LogType::Notice, "Opening metrics listener on {}:{}.", address.empty() ? "*" : address,
+        port);
+    return true;
+}
+
 bool Server::open() {
     write_pid_file(options_.pid_file);
-    if (!open_persistence()) return false;
+    if (!open_persistence() || !open_metrics()) return false;
     for (const auto& l : options_.listeners) {
         ConnectionContext ctx;
         ctx.broker = broker_.get();
@@ -138,9 +164,32 @@ void Server::schedule_tick() {
             impl_->last_sys = now;
             impl_->sys->publish(now);
         }
+        publish_log_lines(now);
         for (auto& hook : tick_hooks_) hook(now);
         schedule_tick();
     });
+}
+
+// log_dest topic: Mosquitto's $SYS/broker/log/<E|W|N|I|D|M|U|WS> topics, not retained.
+void Server::publish_log_lines(broker::TimePoint now) {
+    for (auto& line : take_topic_log_lines()) {
+        const char* letter = "I";
+        switch (line.type) {
+            case LogType::Error: letter = "E"; break;
+            case LogType::Warning: letter = "W"; break;
+            case LogType::Notice: letter = "N"; break;
+            case LogType::Debug: letter = "D"; break;
+            case LogType::Subscribe: letter = "M"; break;
+            case LogType::Unsubscribe: letter = "U"; break;
+            case LogType::Websockets: letter = "WS"; break;
+            default: break;
+        }
+        auto m = std::make_shared<broker::Message>();
+        m->topic = std::string("$SYS/broker/log/") + letter;
+        m->payload = std::move(line.text);
+        m->received_at = now;
+        broker_->publish(m, nullptr, now);
+    }
 }
 
 void Server::wait_for_signal() {
@@ -231,6 +280,7 @@ void Server::reload() {
 int Server::run() {
     impl_->workers->start();
     for (auto& [opts, l] : impl_->listeners) l->start();
+    if (impl_->metrics) impl_->metrics->start();
     impl_->bridges->apply(options_.bridges);
     schedule_tick();
     for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) impl_->signals.add(sig);
@@ -243,6 +293,7 @@ int Server::run() {
     // Let the bridges say goodbye (the "0" notification) before the workers stop.
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     for (auto& [opts, l] : impl_->listeners) l->stop();
+    if (impl_->metrics) impl_->metrics->stop();
     impl_->registry.shut_down_all(mqtt::reason::kServerShuttingDown);
     for (int i = 0; i < 50 && impl_->registry.size() > 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));

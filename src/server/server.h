@@ -27,6 +27,7 @@ struct ServerOptions {
     std::string store_path;
     bool store_sync_full = false;  // fsync every commit (power-loss safe), not just kill -9 safe
     bool fresh_store = false;      // a store that cannot be opened is moved aside, not fatal
+    std::optional<std::pair<std::string, std::uint16_t>> metrics;  // address, port
     std::string version = "lampi";
 };
 
@@ -56,6 +57,8 @@ public:
 private:
     void reload();
     bool open_persistence();
+    bool open_metrics();
+    void publish_log_lines(broker::TimePoint now);
     void apply_listeners(const std::vector<ListenerOptions>& wanted);
     void dump_subscriptions();
     void wait_for_signal();

@@ -1,0 +1,36 @@
+// Summary: the result of a run as ordered key/value pairs, printed as one `key=value` line (the
+// same shape as mqbench's, so scripts can read both) or as one flat JSON object with the same
+// keys. Pure; single owner.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace lampi::bench {
+
+class Summary {
+  public:
+    using Value = std::variant<std::int64_t, double, std::string, bool>;
+
+    void add(std::string key, Value value) { fields_.emplace_back(std::move(key), std::move(value)); }
+    void add(std::string key, std::uint64_t value) {
+        add(std::move(key), Value{static_cast<std::int64_t>(value)});
+    }
+    void add(std::string key, int value) { add(std::move(key), Value{std::int64_t{value}}); }
+    void add(std::string key, const char* value) { add(std::move(key), Value{std::string(value)}); }
+
+    const Value* find(const std::string& key) const;
+
+    // `key=value key=value`: doubles with fixed decimals (rates as integers), bools as 0/1,
+    // strings without spaces (spaces become '_').
+    std::string text() const;
+    std::string json() const;
+
+  private:
+    std::vector<std::pair<std::string, Value>> fields_;
+};
+
+}  // namespace lampi::bench

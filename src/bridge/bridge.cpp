@@ -1,5 +1,6 @@
 #include "bridge/bridge.h"
 
+#include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 
 #include "base/log.h"
@@ -299,6 +300,7 @@ void Bridge::on_remote_connected(const client::event::Connected& c) {
     got_connack_ = true;
     remote_up_ = true;
     held_while_down_ = 0;
+    connected_index_ = address_index_ % config_.addresses.size();
     backoff_.reset();
     last_traffic_ = Clock::now();
     {
@@ -395,11 +397,45 @@ void Bridge::check_idle() {
         std::lock_guard lock(status_mutex_);
         status_.queued = awaiting_remote_.size() + (remote_ ? remote_->session().queued_count() : 0);
     }
+    probe_primary();
     idle_timer_.expires_after(std::chrono::seconds(1));
     idle_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
         if (ec) return;
         if (auto self = weak.lock()) self->check_idle();
     });
+}
+
+void Bridge::probe_primary() {
+    if (config_.round_robin || !remote_up_ || connected_index_ == 0 || probing_ ||
+        Clock::now() - last_probe_ < std::chrono::seconds(5)) {
+        return;
+    }
+    probing_ = true;
+    last_probe_ = Clock::now();
+    auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+    auto resolver = std::make_shared<asio::ip::tcp::resolver>(io_);
+    const auto& primary = config_.addresses.front();
+    resolver->async_resolve(
+        primary.host, std::to_string(primary.port),
+        [self = shared_from_this(), socket, resolver](const boost::system::error_code& ec,
+                                                      asio::ip::tcp::resolver::results_type r) {
+            if (ec) {
+                self->probing_ = false;
+                return;
+            }
+            asio::async_connect(*socket, r, [self, socket](const boost::system::error_code& cec,
+                                                           const asio::ip::tcp::endpoint&) {
+                self->probing_ = false;
+                boost::system::error_code ignored;
+                socket->close(ignored);
+                if (cec || !self->remote_up_ || self->stopping_) return;
+                log(LogType::Notice, "Bridge {}: primary address is back, switching to it.",
+                    self->config_.connection);
+                self->address_index_ = 0;
+                self->retry_now_ = true;
+                self->remote_->reconnect();
+            });
+        });
 }
 
 void Bridge::stop() {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
@@ -65,6 +66,9 @@ private:
     void forward(mqtt::Publish&& local, std::uint8_t local_qos);
     void notify(const char* state);
     void check_idle();
+    // round_robin false: while on a secondary address, look for the primary every 5 s and go
+    // back to it once it answers.
+    void probe_primary();
 
     boost::asio::io_context& io_;
     broker::Broker& broker_;
@@ -95,6 +99,9 @@ private:
     bool remote_started_ = false;
     std::size_t held_while_down_ = 0;  // for start_type lazy
     broker::TimePoint last_traffic_{};
+    broker::TimePoint last_probe_{};
+    std::size_t connected_index_ = 0;
+    bool probing_ = false;
 
     mutable std::mutex status_mutex_;
     BridgeStatus status_;

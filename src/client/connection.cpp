@@ -398,6 +398,8 @@ void Connection::stop() {
     impl_->close_transport();
 }
 
+void Connection::reconnect() { impl_->close_transport(); }
+
 const Session& Connection::session() const { return impl_->session_; }
 
 bool Connection::closed() const { return impl_->finished_; }

@@ -87,6 +87,9 @@ public:
     void disconnect(std::uint8_t reason_code = 0, mqtt::Properties properties = {});
     // Closes the transport at once (no DISCONNECT: the broker publishes the will).
     void stop();
+    // Drops the current transport and connects again (per the reconnect policy): a bridge going
+    // back to its primary address.
+    void reconnect();
 
     const Session& session() const;
     bool closed() const;

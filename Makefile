@@ -52,3 +52,16 @@ format:
 
 clean:
 	rm -rf build
+
+# Reliability (docs/reliability.md): libFuzzer targets (60 s each; fuzz-smoke: 10 s each, after
+# replaying tests/fuzz/regressions) and the e2e tests against a ThreadSanitizer broker.
+.PHONY: fuzz fuzz-smoke tsan-test
+
+fuzz:
+	./scripts/fuzz
+
+fuzz-smoke:
+	FUZZ_SECONDS=10 ./scripts/fuzz
+
+tsan-test:
+	./scripts/tsan-test

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "bench/payload.h"
+#include "mqtt/codec.h"
 
 namespace lampi::bench {
 
@@ -44,14 +45,26 @@ BenchClient::BenchClient(asio::io_context& io, RunShared& shared, ClientSpec spe
       spec_(std::move(spec)),
       session_(spec_.session),
       socket_(io),
-      pacing_timer_(io) {
+      pacing_timer_(io),
+      splitter_(mqtt::is_v5(spec_.session.version)) {
     const bool subscriber = spec_.role == ClientSpec::Role::Subscriber;
     read_buffer_.resize(subscriber ? 64 * 1024 : 2048);
     if (subscriber) {
         ledger_.emplace(spec_.first_publisher, spec_.publishers, spec_.count);
         histogram_ = std::make_unique<LatencyHistogram>();
     }
-    if (spec_.role == ClientSpec::Role::Publisher) payload_.assign(spec_.size, 'x');
+    if (spec_.role == ClientSpec::Role::Publisher) {
+        payload_.assign(spec_.size, 'x');
+        // MQTT 3.3.1: PUBLISH, QoS 0, then remaining length, topic, (v5) properties, payload.
+        const bool v5 = mqtt::is_v5(spec_.session.version);
+        const std::size_t remaining = 2 + spec_.topic.size() + (v5 ? 1 : 0) + spec_.size;
+        publish_prefix_ += static_cast<char>(0x30);
+        mqtt::append_variable_int(publish_prefix_, static_cast<std::uint32_t>(remaining));
+        publish_prefix_ += static_cast<char>(spec_.topic.size() >> 8);
+        publish_prefix_ += static_cast<char>(spec_.topic.size() & 0xFF);
+        publish_prefix_ += spec_.topic;
+        if (v5) publish_prefix_ += '\0';
+    }
 }
 
 void BenchClient::start() {
@@ -96,9 +109,17 @@ void BenchClient::on_read(const error_code& ec, std::size_t n) {
     }
     // One receive timestamp per read batch (as mqbench does).
     const auto now = client::Clock::now();
-    session_.on_bytes(std::span<const std::uint8_t>(read_buffer_.data(), n), now);
-    handle_events(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch())
-                      .count());
+    const std::int64_t now_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    const bool ok = splitter_.feed(
+        std::span<const std::uint8_t>(read_buffer_.data(), n),
+        [this, now_ns](const InboundSplitter::Delivery& d) {
+            on_message(d.payload, now_ns);
+            if (d.qos == 1) append_puback(acks_, d.packet_id);
+        },
+        [this, now](std::span<const std::uint8_t> other) { session_.on_bytes(other, now); });
+    if (!ok) return fail("malformed packet from the broker");
+    handle_events(now_ns);
     if (closed_) return;
     flush();
     read();
@@ -107,7 +128,10 @@ void BenchClient::on_read(const error_code& ec, std::size_t n) {
 void BenchClient::handle_events(std::int64_t now_ns) {
     for (const client::Event& e : session_.take_events()) {
         if (const auto* m = std::get_if<client::event::Message>(&e)) {
-            on_message(m->publish.payload, now_ns);
+            const std::string& p = m->publish.payload;
+            on_message(std::span<const std::uint8_t>(
+                           reinterpret_cast<const std::uint8_t*>(p.data()), p.size()),
+                       now_ns);
         } else if (std::holds_alternative<client::event::Published>(e)) {
             if (publishing_) fill();
         } else if (const auto* c = std::get_if<client::event::Connected>(&e)) {
@@ -127,15 +151,14 @@ void BenchClient::handle_events(std::int64_t now_ns) {
             }
             mark_ready();
         } else if (const auto* d = std::get_if<client::event::Disconnected>(&e)) {
-            return fail("disconnected: " + (d->message.empty() ? std::to_string(d->reason_code)
-                                                                : d->message));
+            return fail("disconnected: " +
+                        (d->message.empty() ? std::to_string(d->reason_code) : d->message));
         }
     }
 }
 
-void BenchClient::on_message(const std::string& payload, std::int64_t now_ns) {
-    const auto header = decode_payload_header(std::span<const std::uint8_t>(
-        reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
+void BenchClient::on_message(std::span<const std::uint8_t> payload, std::int64_t now_ns) {
+    const auto header = decode_payload_header(payload);
     if (!header || !ledger_) {
         ++short_;
         return;
@@ -152,8 +175,11 @@ void BenchClient::on_message(const std::string& payload, std::int64_t now_ns) {
             last_rx_ns_.store(now_ns, std::memory_order_relaxed);
             break;
         }
-        case SubscriberLedger::Outcome::Duplicate: break;
-        case SubscriberLedger::Outcome::Stray: ++stray_; break;
+        case SubscriberLedger::Outcome::Duplicate:
+            break;
+        case SubscriberLedger::Outcome::Stray:
+            ++stray_;
+            break;
     }
 }
 
@@ -178,32 +204,50 @@ void BenchClient::fill() {
         const auto due = static_cast<std::uint64_t>(elapsed * spec_.rate) + 1;
         allowance = std::min(allowance, due > sent_ ? due - sent_ : 0);
         if (allowance == 0) {
-            return arm_pacing(t0_ns_ + static_cast<std::int64_t>(
-                                           static_cast<double>(sent_) / spec_.rate * 1e9));
+            return arm_pacing(
+                t0_ns_ + static_cast<std::int64_t>(static_cast<double>(sent_) / spec_.rate * 1e9));
         }
     }
     if (spec_.qos > 0) {
         const std::size_t busy = session_.inflight_count() + session_.queued_count();
-        allowance = std::min<std::uint64_t>(allowance, busy < spec_.inflight ? spec_.inflight - busy : 0);
+        allowance =
+            std::min<std::uint64_t>(allowance, busy < spec_.inflight ? spec_.inflight - busy : 0);
     } else if (writing_) {
         return;  // the write completion calls fill() again: backpressure from the socket
     }
-    allowance = std::min<std::uint64_t>(allowance, std::max<std::size_t>(1, kBatchBytes / spec_.size));
-    auto* bytes = reinterpret_cast<std::uint8_t*>(payload_.data());
-    for (std::uint64_t i = 0; i < allowance; ++i) {
-        encode_payload_header({shared_.nonce, spec_.index, static_cast<std::uint32_t>(sent_),
-                               static_cast<std::uint64_t>(now_ns)},
-                              std::span<std::uint8_t>(bytes, payload_.size()));
-        mqtt::Publish p;
-        p.topic = spec_.topic;
-        p.payload = payload_;
-        p.qos = static_cast<std::uint8_t>(spec_.qos);
-        session_.publish(std::move(p));
-        ++sent_;
+    allowance =
+        std::min<std::uint64_t>(allowance, std::max<std::size_t>(1, kBatchBytes / spec_.size));
+    if (spec_.qos == 0) {
+        for (std::uint64_t i = 0; i < allowance; ++i) frame_qos0(now_ns);
+    } else {
+        auto* bytes = reinterpret_cast<std::uint8_t*>(payload_.data());
+        for (std::uint64_t i = 0; i < allowance; ++i) {
+            encode_payload_header({shared_.nonce, spec_.index, static_cast<std::uint32_t>(sent_),
+                                   static_cast<std::uint64_t>(now_ns)},
+                                  std::span<std::uint8_t>(bytes, payload_.size()));
+            mqtt::Publish p;
+            p.topic = spec_.topic;
+            p.payload = payload_;
+            p.qos = static_cast<std::uint8_t>(spec_.qos);
+            session_.publish(std::move(p));
+            ++sent_;
+        }
     }
     sent_count_.store(sent_, std::memory_order_relaxed);
     if (sent_ >= spec_.count) finish_publishing();
     flush();
+}
+
+void BenchClient::frame_qos0(std::int64_t now_ns) {
+    direct_out_ += publish_prefix_;
+    const std::size_t at = direct_out_.size();
+    direct_out_ += payload_;
+    encode_payload_header(
+        {shared_.nonce, spec_.index, static_cast<std::uint32_t>(sent_),
+         static_cast<std::uint64_t>(now_ns)},
+        std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(direct_out_.data() + at),
+                                spec_.size));
+    ++sent_;
 }
 
 void BenchClient::arm_pacing(std::int64_t at_ns) {
@@ -228,8 +272,14 @@ void BenchClient::finish_publishing() {
 }
 
 void BenchClient::flush() {
-    if (writing_ || !open_ || closed_ || !session_.has_output()) return;
-    write_buffer_ = session_.take_output();
+    if (writing_ || !open_ || closed_) return;
+    if (!session_.has_output() && acks_.empty() && direct_out_.empty()) return;
+    write_buffer_.clear();
+    if (session_.has_output()) write_buffer_ += session_.take_output();
+    write_buffer_ += acks_;
+    acks_.clear();
+    write_buffer_ += direct_out_;
+    direct_out_.clear();
     writing_ = true;
     with_stream([this](auto& stream) {
         asio::async_write(stream, asio::buffer(write_buffer_),

@@ -5,7 +5,11 @@
 // publisher frames the next batch only when the previous write finished, so nothing queues
 // without bound), many PUBLISHes framed into one write, and one receive timestamp per read
 // batch. Connection hides its write loop and wakes it with a timer cancel per publish(), so it
-// offers none of these; the Session underneath does all the MQTT work either way.
+// offers none of these. The Session does the MQTT work (CONNECT, SUBSCRIBE, keepalive, QoS 1/2
+// publishing, QoS 2 receiving) except on two hot paths where its per-message mqtt::Publish /
+// mqtt::Properties cost would make the tool, not the broker, the bottleneck: QoS 0 PUBLISHes are
+// framed straight into the write buffer (a QoS 0 publish has no session state), and QoS 0/1
+// deliveries are read in place by InboundSplitter (see inbound.h).
 //
 // Threading: each client belongs to one io_context (one worker thread); all methods except the
 // atomic counters run on that thread. RunShared is shared by all clients and the main thread.
@@ -26,6 +30,7 @@
 #include <vector>
 
 #include "bench/histogram.h"
+#include "bench/inbound.h"
 #include "bench/ledger.h"
 #include "client/session.h"
 
@@ -37,8 +42,8 @@ std::int64_t steady_ns();
 struct RunShared {
     std::uint32_t nonce = 0;
     boost::asio::ip::tcp::endpoint endpoint;
-    std::string host;                                    // for TLS SNI and verification
-    std::shared_ptr<boost::asio::ssl::context> tls;      // set for TLS runs
+    std::string host;                                // for TLS SNI and verification
+    std::shared_ptr<boost::asio::ssl::context> tls;  // set for TLS runs
     bool verify_host = true;
     std::atomic<bool> stop_publishing{false};
     std::atomic<unsigned> ready{0};
@@ -121,7 +126,8 @@ class BenchClient {
     void read();
     void on_read(const boost::system::error_code& ec, std::size_t n);
     void handle_events(std::int64_t now_ns);
-    void on_message(const std::string& payload, std::int64_t now_ns);
+    void on_message(std::span<const std::uint8_t> payload, std::int64_t now_ns);
+    void frame_qos0(std::int64_t now_ns);
     void fill();
     void arm_pacing(std::int64_t at_ns);
     void finish_publishing();
@@ -139,6 +145,10 @@ class BenchClient {
     std::vector<std::uint8_t> read_buffer_;
     std::string write_buffer_;
     std::string payload_;
+    InboundSplitter splitter_;
+    std::string acks_;            // PUBACKs for fast-path QoS 1 deliveries
+    std::string direct_out_;      // fast-path QoS 0 PUBLISHes
+    std::string publish_prefix_;  // fixed header + topic (+ v5 empty properties) of those
 
     bool open_ = false;
     bool closed_ = false;

@@ -65,8 +65,8 @@ double LatencyHistogram::percentile(double q) const {
     for (std::size_t i = 0; i < kBuckets; ++i) {
         seen += buckets_[i];
         if (seen >= rank) {
-            const double mid = static_cast<double>(bucket_low(i)) +
-                               static_cast<double>(bucket_width(i) - 1) / 2.0;
+            const double mid =
+                static_cast<double>(bucket_low(i)) + static_cast<double>(bucket_width(i) - 1) / 2.0;
             return std::min(mid, static_cast<double>(max_));
         }
     }

@@ -8,11 +8,16 @@ namespace lampi::bench {
 
 const char* scenario_name(Scenario s) {
     switch (s) {
-        case Scenario::FanIn: return "fanin";
-        case Scenario::FanOut: return "fanout";
-        case Scenario::Pairs: return "pairs";
-        case Scenario::Latency: return "latency";
-        case Scenario::Conns: return "conns";
+        case Scenario::FanIn:
+            return "fanin";
+        case Scenario::FanOut:
+            return "fanout";
+        case Scenario::Pairs:
+            return "pairs";
+        case Scenario::Latency:
+            return "latency";
+        case Scenario::Conns:
+            return "conns";
     }
     return "?";
 }
@@ -58,9 +63,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
                                                     {"pairs", Scenario::Pairs},
                                                     {"latency", Scenario::Latency},
                                                     {"conns", Scenario::Conns}};
-    app.add_option("scenario", o.scenario, "fanin | fanout | pairs | latency | conns")
+    std::string scenario;
+    app.add_option("scenario", scenario, "fanin | fanout | pairs | latency | conns")
         ->required()
-        ->transform(CLI::CheckedTransformer(scenarios, CLI::ignore_case));
+        ->type_name("SCENARIO")
+        ->check(CLI::IsMember({"fanin", "fanout", "pairs", "latency", "conns"}));
     app.add_option("--host", o.host, "broker host name or address")->capture_default_str();
     app.add_option("--port", o.port, "broker port")->capture_default_str();
     std::string version = "311";
@@ -70,7 +77,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     app.add_option("-u,--username", o.username, "user name in CONNECT");
     app.add_option("-P,--pw", o.password, "password in CONNECT");
     app.add_flag("--tls", o.tls, "connect with TLS (implied by --cafile)");
-    app.add_option("--cafile", o.cafile, "CA certificate(s) to verify the broker with (enables TLS)");
+    app.add_option("--cafile", o.cafile,
+                   "CA certificate(s) to verify the broker with (enables TLS)");
     app.add_option("--cert", o.certfile, "client certificate (PEM) for TLS client authentication");
     app.add_option("--key", o.keyfile, "client private key (PEM)");
     app.add_flag("--insecure", o.insecure, "do not check the certificate's host name");
@@ -89,20 +97,24 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     app.add_option("--inflight", o.inflight, "QoS 1/2 window per publisher")
         ->check(CLI::Range(1, 65535))
         ->capture_default_str();
-    app.add_option("--pubs", o.pubs, "fanin: publishers")->check(CLI::Range(1, 100000))
+    app.add_option("--pubs", o.pubs, "fanin: publishers")
+        ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    app.add_option("--subs", o.subs, "fanout: subscribers")->check(CLI::Range(1, 100000))
+    app.add_option("--subs", o.subs, "fanout: subscribers")
+        ->check(CLI::Range(1, 100000))
         ->capture_default_str();
     app.add_option("--pairs", o.pairs, "pairs: publisher/subscriber pairs")
         ->check(CLI::Range(1, 100000))
         ->capture_default_str();
-    app.add_option("--rate", o.rate, "msgs/s per publisher, 0 = as fast as possible (latency: 10000)")
+    app.add_option("--rate", o.rate,
+                   "msgs/s per publisher, 0 = as fast as possible (latency: 10000)")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--conns", o.conns, "conns: idle connections")->capture_default_str();
     app.add_option("--hold", o.hold, "conns: seconds to hold them open")->capture_default_str();
     app.add_option("--broker-pid", o.broker_pid, "read broker VmRSS and CPU from /proc/PID");
-    app.add_option("--threads", o.threads, "io_context threads (>= 2: subscribers and publishers "
-                                           "on separate threads)")
+    app.add_option("--threads", o.threads,
+                   "io_context threads (>= 2: subscribers and publishers "
+                   "on separate threads)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     app.add_option("--keepalive", o.keepalive, "keepalive seconds in CONNECT")
@@ -128,15 +140,21 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         exit_code = 2;
         return std::nullopt;
     }
+    o.scenario = scenarios.at(scenario);
     o.version = (version == "5" || version == "mqttv5") ? mqtt::ProtocolVersion::V5
                                                         : mqtt::ProtocolVersion::V311;
     if (!o.cafile.empty()) o.tls = true;
     if (o.rate < 0) o.rate = o.scenario == Scenario::Latency ? 10000 : 0;
     if (o.count == 0) {
         switch (o.scenario) {
-            case Scenario::FanIn: o.count = 250000; break;
-            case Scenario::Latency: o.count = static_cast<std::uint64_t>(o.rate * 10); break;
-            default: o.count = 20000;
+            case Scenario::FanIn:
+                o.count = 250000;
+                break;
+            case Scenario::Latency:
+                o.count = static_cast<std::uint64_t>(o.rate * 10);
+                break;
+            default:
+                o.count = 20000;
         }
         if (o.count == 0) o.count = 100000;
     }

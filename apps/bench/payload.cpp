@@ -12,7 +12,8 @@ void put_le(std::uint8_t* p, T v) {
 template <class T>
 T get_le(const std::uint8_t* p) {
     T v = 0;
-    for (std::size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(static_cast<T>(p[i]) << (8 * i));
+    for (std::size_t i = 0; i < sizeof(T); ++i)
+        v |= static_cast<T>(static_cast<T>(p[i]) << (8 * i));
     return v;
 }
 

@@ -81,6 +81,7 @@ class Run {
     void start_next();
     bool connect_all(std::chrono::steady_clock::time_point& first_connect);
     int run_traffic();
+    Summary traffic_summary(std::int64_t t0, std::uint64_t expected_full, const Summary& end) const;
     int run_conns();
     template <class F>
     void for_each_client(F f);  // posts f(client) to each client's worker
@@ -123,10 +124,10 @@ bool Run::setup_transport() {
     if (!o_.tls) return true;
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     if (!o_.cafile.empty()) ctx->load_verify_file(o_.cafile, ec);
-    if (!o_.tls && !ec) ctx->set_default_verify_paths(ec);
     if (o_.cafile.empty() && !ec) ctx->set_default_verify_paths(ec);
     if (!ec && !o_.certfile.empty()) ctx->use_certificate_chain_file(o_.certfile, ec);
-    if (!ec && !o_.keyfile.empty()) ctx->use_private_key_file(o_.keyfile, asio::ssl::context::pem, ec);
+    if (!ec && !o_.keyfile.empty())
+        ctx->use_private_key_file(o_.keyfile, asio::ssl::context::pem, ec);
     if (ec) {
         std::cerr << "lampi-bench: TLS setup: " << ec.message() << '\n';
         return false;
@@ -181,7 +182,8 @@ void Run::build_clients() {
             }
             break;
         case Scenario::FanOut:
-            for (std::uint32_t i = 0; i < o_.subs; ++i) add_client(Role::Subscriber, i, p + "/x", 0, 1);
+            for (std::uint32_t i = 0; i < o_.subs; ++i)
+                add_client(Role::Subscriber, i, p + "/x", 0, 1);
             add_client(Role::Publisher, 0, p + "/x", 0, 0);
             break;
         case Scenario::Pairs:
@@ -252,7 +254,6 @@ bool Run::connect_all(std::chrono::steady_clock::time_point& first_connect) {
     for (auto& io : ios_) {
         threads_.emplace_back([io = io.get()] { io->run(); });
     }
-    // Keepalive ticks for long holds.
     first_connect = std::chrono::steady_clock::now();
     const std::size_t initial = std::min<std::size_t>(o_.connect_concurrency, clients_.size());
     for (std::size_t i = 0; i < initial; ++i) start_next();
@@ -275,7 +276,8 @@ bool Run::connect_all(std::chrono::steady_clock::time_point& first_connect) {
 void Run::add_cpu(Summary& s, double secs) const {
     auto pct = [secs](double used) { return secs > 0 ? used / secs * 100.0 : 0.0; };
     if (o_.broker_pid > 0 && broker_cpu0_) {
-        if (auto b = process_cpu_seconds(o_.broker_pid)) s.add("broker_cpu", pct(*b - *broker_cpu0_));
+        if (auto b = process_cpu_seconds(o_.broker_pid))
+            s.add("broker_cpu", pct(*b - *broker_cpu0_));
     }
     s.add("tool_cpu", pct(own_cpu_seconds() - tool_cpu0_));
     if (machine_cpu0_) {
@@ -307,12 +309,12 @@ int Run::run_traffic() {
     bool stopped = false;
     auto last_change = t0_tp, publishing_over_at = t0_tp, next_second = t0_tp + seconds(1);
     std::uint64_t last_rx = 0, last_second_rx = 0, last_second_tx = 0;
-    const auto duration = duration<double>(o_.duration), drain = duration<double>(o_.drain);
+    const auto run_for = duration<double>(o_.duration), drain = duration<double>(o_.drain);
     bool publishing_over = false;
     for (;;) {
         std::this_thread::sleep_for(kPoll);
         const auto now = steady_clock::now();
-        if (!stopped && now - t0_tp >= duration) {
+        if (!stopped && now - t0_tp >= run_for) {
             stopped = true;
             shared_.stop_publishing = true;
             for (BenchClient* p : publishers_) asio::post(p->io(), [p] { p->stop_publishing(); });
@@ -326,28 +328,38 @@ int Run::run_traffic() {
         last_rx = rx;
         if (rx >= expected_full) break;
         if (publishing_over && now - std::max(last_change, publishing_over_at) >= drain) break;
-        if (now - t0_tp >= duration + drain) break;
+        if (now - t0_tp >= run_for + drain) break;
         if (now >= next_second) {
             next_second += seconds(1);
             const std::uint64_t tx = total_sent();
-            progress_.show(fmt::format(
-                "[{:4.0f}s] sent {} ({}/s) received {}/{} ({}/s) errors {}", seconds_since(t0_tp),
-                tx, tx - last_second_tx, rx, expected_full, rx - last_second_rx,
-                shared_.errors.load()));
+            progress_.show(fmt::format("[{:4.0f}s] sent {} ({}/s) received {}/{} ({}/s) errors {}",
+                                       seconds_since(t0_tp), tx, tx - last_second_tx, rx,
+                                       expected_full, rx - last_second_rx, shared_.errors.load()));
             last_second_tx = tx;
             last_second_rx = rx;
             tick_all();
         }
     }
-    Summary s;
-    const double wall = seconds_since(t0_tp);
-    std::optional<long> rss;
-    if (o_.broker_pid > 0) rss = process_rss_kb(o_.broker_pid);
-    Summary cpu;
-    add_cpu(cpu, wall);
+    // Readings from /proc first: they belong to the run, not to the shutdown.
+    Summary end;
+    add_cpu(end, seconds_since(t0_tp));
+    if (o_.broker_pid > 0) {
+        if (auto rss = process_rss_kb(o_.broker_pid)) end.add("broker_rss_kb", std::int64_t{*rss});
+    }
     stop_workers();
     progress_.finish();
+    const Summary s = traffic_summary(t0, expected_full, end);
+    if (shared_.errors > 0) {
+        std::cerr << "lampi-bench: first error: " << shared_.first_error() << '\n';
+    }
+    std::cout << (o_.json ? s.json() : s.text()) << std::endl;
+    return 0;
+}
 
+// Aggregates the subscribers' ledgers and histograms; call after the workers stopped.
+Summary Run::traffic_summary(std::int64_t t0, std::uint64_t expected_full,
+                             const Summary& end) const {
+    Summary s;
     std::vector<std::uint64_t> sent(publishers_.size(), 0);
     std::uint64_t total_sent_msgs = 0;
     for (const BenchClient* p : publishers_) {
@@ -370,8 +382,8 @@ int Run::run_traffic() {
         latency.merge(*sub->histogram());
     }
     const double secs = static_cast<double>(last_rx_ns - t0) / 1e9;
-    const std::int64_t pub_end = shared_.last_pub_done_ns > t0 ? shared_.last_pub_done_ns.load()
-                                                               : steady_ns();
+    const std::int64_t pub_end =
+        shared_.last_pub_done_ns > t0 ? shared_.last_pub_done_ns.load() : steady_ns();
     const double pub_secs = static_cast<double>(pub_end - t0) / 1e9;
     s.add("scenario", scenario_name(o_.scenario));
     s.add("label", o_.label);
@@ -399,13 +411,10 @@ int Run::run_traffic() {
     s.add("p999_us", latency.percentile(0.999) / 1e3);
     s.add("max_us", static_cast<double>(latency.max()) / 1e3);
     s.add("mean_us", latency.mean() / 1e3);
-    for (const char* k : {"broker_cpu", "tool_cpu", "machine_cpu"}) {
-        if (const auto* v = cpu.find(k)) s.add(k, *v);
+    for (const char* k : {"broker_cpu", "tool_cpu", "machine_cpu", "broker_rss_kb"}) {
+        if (const auto* v = end.find(k)) s.add_value(k, *v);
     }
-    if (rss) s.add("broker_rss_kb", static_cast<std::int64_t>(*rss));
-    if (shared_.errors > 0) std::cerr << "lampi-bench: first error: " << shared_.first_error() << '\n';
-    std::cout << (o_.json ? s.json() : s.text()) << std::endl;
-    return 0;
+    return s;
 }
 
 int Run::run_conns() {

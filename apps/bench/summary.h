@@ -15,12 +15,18 @@ class Summary {
   public:
     using Value = std::variant<std::int64_t, double, std::string, bool>;
 
-    void add(std::string key, Value value) { fields_.emplace_back(std::move(key), std::move(value)); }
-    void add(std::string key, std::uint64_t value) {
-        add(std::move(key), Value{static_cast<std::int64_t>(value)});
+    void add_value(std::string key, Value value) {
+        fields_.emplace_back(std::move(key), std::move(value));
     }
-    void add(std::string key, int value) { add(std::move(key), Value{std::int64_t{value}}); }
-    void add(std::string key, const char* value) { add(std::move(key), Value{std::string(value)}); }
+    void add(std::string key, std::int64_t v) { add_value(std::move(key), v); }
+    void add(std::string key, std::uint64_t v) {
+        add_value(std::move(key), static_cast<std::int64_t>(v));
+    }
+    void add(std::string key, int v) { add_value(std::move(key), std::int64_t{v}); }
+    void add(std::string key, double v) { add_value(std::move(key), v); }
+    void add(std::string key, bool v) { add_value(std::move(key), v); }
+    void add(std::string key, std::string v) { add_value(std::move(key), std::move(v)); }
+    void add(std::string key, const char* v) { add_value(std::move(key), std::string(v)); }
 
     const Value* find(const std::string& key) const;
 

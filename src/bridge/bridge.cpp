@@ -45,6 +45,7 @@ Bridge::~Bridge() {
 
 void Bridge::start() {
     asio::post(io_, [self = shared_from_this()] {
+        self->make_remote();
         self->connect_local();
         if (self->config_.start_type != BridgeStartType::Lazy) self->start_remote();
         self->check_idle();
@@ -228,35 +229,38 @@ void Bridge::before_attempt(client::ConnectionOptions& o) {
     status_.address = address_text(a);
 }
 
+// The remote client exists from the start: while it is not connected (or not started, with
+// start_type lazy) its session queues what the bridge forwards.
+void Bridge::make_remote() {
+    auto options = remote_options();
+    std::weak_ptr<Bridge> weak = weak_from_this();
+    options.before_attempt = [weak](client::ConnectionOptions& o) {
+        if (auto self = weak.lock()) self->before_attempt(o);
+    };
+    options.retry_delay = [weak]() -> std::chrono::milliseconds {
+        auto self = weak.lock();
+        if (!self) return std::chrono::seconds(5);
+        if (!self->got_connack_ && self->config_.addresses.size() > 1) {
+            ++self->address_index_;  // failover: try the next address
+        }
+        if (self->retry_now_) {
+            self->retry_now_ = false;
+            return std::chrono::milliseconds(0);
+        }
+        return self->backoff_.next();
+    };
+    remote_ = std::make_unique<client::Connection>(io_, std::move(options));
+    remote_->set_event_handler([weak](const client::Event& e) {
+        if (auto self = weak.lock()) self->on_remote_event(e);
+    });
+    remote_->set_error_handler([weak](const std::string& what) {
+        if (auto self = weak.lock()) self->on_remote_lost(what);
+    });
+}
+
 void Bridge::start_remote() {
     if (remote_started_ || stopping_) return;
     remote_started_ = true;
-    if (!remote_) {
-        auto options = remote_options();
-        std::weak_ptr<Bridge> weak = weak_from_this();
-        options.before_attempt = [weak](client::ConnectionOptions& o) {
-            if (auto self = weak.lock()) self->before_attempt(o);
-        };
-        options.retry_delay = [weak]() -> std::chrono::milliseconds {
-            auto self = weak.lock();
-            if (!self) return std::chrono::seconds(5);
-            if (!self->got_connack_ && self->config_.addresses.size() > 1) {
-                ++self->address_index_;  // failover: try the next address
-            }
-            if (self->retry_now_) {
-                self->retry_now_ = false;
-                return std::chrono::milliseconds(0);
-            }
-            return self->backoff_.next();
-        };
-        remote_ = std::make_unique<client::Connection>(io_, std::move(options));
-        remote_->set_event_handler([weak](const client::Event& e) {
-            if (auto self = weak.lock()) self->on_remote_event(e);
-        });
-        remote_->set_error_handler([weak](const std::string& what) {
-            if (auto self = weak.lock()) self->on_remote_lost(what);
-        });
-    }
     log(LogType::Notice, "Connecting bridge {} ({})", config_.connection,
         address_text(config_.addresses[address_index_ % config_.addresses.size()]));
     remote_->start();
@@ -308,6 +312,7 @@ void Bridge::on_remote_connected(const client::event::Connected& c) {
         status_.connected = true;
     }
     log(LogType::Notice, "Bridge {} connected to {}.", config_.connection, status().address);
+    last_failure_.clear();
     const bool v5 = config_.bridge_protocol_version == BridgeProtocolVersion::MqttV50;
     remote_max_qos_ = c.properties.maximum_qos.value_or(2);
     remote_max_packet_ = c.properties.maximum_packet_size.value_or(0);
@@ -340,7 +345,11 @@ void Bridge::on_remote_lost(const std::string& why) {
         retry_now_ = true;
     }
     if (!remote_up_) {
-        log(LogType::Debug, "Bridge {}: {} ({}).", config_.connection, why, status().address);
+        // Logged loudly once per state change, then at debug level while it keeps failing.
+        const std::string failure = status().address + ": " + why;
+        log(failure == last_failure_ ? LogType::Debug : LogType::Error,
+            "Bridge {}: cannot connect to {}.", config_.connection, failure);
+        last_failure_ = failure;
         return;
     }
     remote_up_ = false;
@@ -391,7 +400,7 @@ void Bridge::check_idle() {
         remote_up_ = false;
         remote_started_ = false;
         remote_->disconnect();
-        remote_.reset();
+        make_remote();
     }
     {
         std::lock_guard lock(status_mutex_);
@@ -441,11 +450,7 @@ void Bridge::probe_primary() {
 void Bridge::stop() {
     asio::post(io_, [self = shared_from_this()] {
         if (self->stopping_) return;
-        if (self->remote_up_ && self->config_.notifications &&
-            !self->config_.notifications_local_only) {
-            self->remote_->publish(mqtt::Publish{self->config_.effective_notification_topic(), "0",
-                                                 1, true, false, 0, {}});
-        }
+        // A clean disconnect does not fire the will, so "0" is said to both sides here.
         self->notify("0");
         self->stopping_ = true;
         self->idle_timer_.cancel();

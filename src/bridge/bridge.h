@@ -47,6 +47,8 @@ public:
     void stop();
     BridgeStatus status() const;
     const config::Bridge& config() const { return config_; }
+    // The worker the bridge runs on: it must also be destroyed there.
+    boost::asio::io_context& context() { return io_; }
 
 private:
     void connect_local();
@@ -56,6 +58,7 @@ private:
     void ack_local(std::uint16_t local_id, std::uint8_t qos);
     void publish_local(mqtt::Publish p);
 
+    void make_remote();
     void start_remote();
     client::ConnectionOptions remote_options();
     void before_attempt(client::ConnectionOptions& o);
@@ -102,6 +105,7 @@ private:
     broker::TimePoint last_probe_{};
     std::size_t connected_index_ = 0;
     bool probing_ = false;
+    std::string last_failure_;
 
     mutable std::mutex status_mutex_;
     BridgeStatus status_;

@@ -1,6 +1,7 @@
 #include "broker/sys_tree.h"
 
 #include <cmath>
+#include <set>
 
 namespace lampi::broker {
 
@@ -90,7 +91,23 @@ std::vector<std::pair<std::string, std::string>> SysTree::snapshot(TimePoint now
 }
 
 void SysTree::publish(TimePoint now) {
-    for (auto& [topic, value] : snapshot(now)) {
+    auto entries = snapshot(now);
+    // Entries that went away (a bridge removed on reload) are cleared, not left retained.
+    std::set<std::string_view> current;
+    for (const auto& [topic, value] : entries) current.insert(topic);
+    for (auto it = published_.begin(); it != published_.end();) {
+        if (current.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        auto m = std::make_shared<Message>();
+        m->topic = it->first;
+        m->retain = true;  // empty retained payload: deletes the retained message
+        m->received_at = now;
+        broker_.publish(m, nullptr, now);
+        it = published_.erase(it);
+    }
+    for (auto& [topic, value] : entries) {
         auto it = published_.find(topic);
         if (it != published_.end() && it->second == value) continue;
         auto m = std::make_shared<Message>();

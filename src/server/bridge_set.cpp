@@ -1,6 +1,7 @@
 #include "server/bridge_set.h"
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "base/log.h"
 
@@ -30,6 +31,10 @@ void BridgeSet::apply(const std::vector<config::Bridge>& wanted) {
         }
         log(LogType::Notice, "Stopping bridge {}.", (*it)->config().connection);
         (*it)->stop();
+        // The last reference goes on the bridge's own worker, after stop(): its sockets and
+        // timers must not be torn down from this thread while that worker uses them.
+        auto& io = (*it)->context();
+        boost::asio::post(io, [last = std::move(*it)]() mutable { last.reset(); });
         it = bridges_.erase(it);
     }
     for (const auto& w : wanted) {

@@ -78,7 +78,9 @@ private:
     std::vector<std::uint8_t> in_;
     std::size_t in_begin_ = 0;
     std::size_t in_end_ = 0;
+    broker::TimePoint accepted_at_;
     broker::TimePoint last_received_;
+    std::weak_ptr<broker::Outlet> stalled_target_;  // gave up waiting for it once
 
     std::mutex out_mutex_;
     std::string out_;      // appended by send(), under out_mutex_

@@ -21,6 +21,8 @@ using broker::Backpressure;
 using broker::Clock;
 
 namespace {
+// Idle connections keep a small read buffer; a busy one grows it for fewer, larger reads.
+constexpr std::size_t kInitialReadBuffer = 2 * 1024;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 }  // namespace
@@ -34,8 +36,9 @@ StreamConnection<Transport>::StreamConnection(Transport transport,
       peer_(std::move(peer)),
       client_(*context.broker, *this, context.policy, peer_),
       watchdog_(transport_.get_executor()),
-      in_(kReadChunk),
-      last_received_(Clock::now()) {}
+      in_(kInitialReadBuffer),
+      accepted_at_(Clock::now()),
+      last_received_(accepted_at_) {}
 
 template <class Transport>
 StreamConnection<Transport>::~StreamConnection() {
@@ -73,7 +76,7 @@ asio::awaitable<void> StreamConnection<Transport>::read_loop(
                 in_end_ -= in_begin_;
                 in_begin_ = 0;
             } else {
-                in_.resize(in_.size() + kReadChunk);
+                in_.resize(std::min(in_.size() * 2, in_.size() + kReadChunk));
             }
         }
         auto [ec, n] = co_await transport_.async_read_some(
@@ -94,17 +97,28 @@ template <class Transport>
 asio::awaitable<void> StreamConnection<Transport>::wait_for_congested_target() {
     std::weak_ptr<broker::Outlet> weak = std::move(Backpressure::congested_target());
     Backpressure::congested_target().reset();
+    const bool same_as_stalled =
+        !stalled_target_.owner_before(weak) && !weak.owner_before(stalled_target_);
+    if (same_as_stalled) {
+        // This reader did not drain during a whole wait already: stop pausing for it (its QoS 0
+        // beyond the hard cap is dropped) until it recovers.
+        auto target = weak.lock();
+        if (target && target->pending_bytes() > Backpressure::kLowWater) co_return;
+        stalled_target_.reset();
+    }
     asio::steady_timer pause(transport_.get_executor());
     auto delay = std::chrono::microseconds(200);
     const auto give_up = Clock::now() + std::chrono::seconds(1);
-    while (Clock::now() < give_up) {
+    for (;;) {
         auto target = weak.lock();
-        if (!target || target->pending_bytes() <= Backpressure::kLowWater) break;
+        if (!target || target->pending_bytes() <= Backpressure::kLowWater) co_return;
+        if (Clock::now() >= give_up) break;
         target.reset();
         pause.expires_after(delay);
         co_await pause.async_wait(kAwait);
         delay = std::min(delay * 2, std::chrono::microseconds(20000));
     }
+    stalled_target_ = weak;
 }
 
 template <class Transport>
@@ -146,7 +160,9 @@ asio::awaitable<void> StreamConnection<Transport>::watchdog_loop(
     for (;;) {
         broker::TimePoint deadline;
         if (!client_.connected()) {
-            deadline = last_received_ + context_.connect_timeout;
+            // From accept, not from the last byte: a peer dribbling bytes without ever
+            // completing CONNECT is still dropped.
+            deadline = accepted_at_ + context_.connect_timeout;
         } else if (client_.keep_alive() > 0) {
             // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
             deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);

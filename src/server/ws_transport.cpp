@@ -5,9 +5,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "base/log.h"
 
@@ -36,20 +33,6 @@ asio::ssl::stream<asio::ip::tcp::socket> make_next(asio::ip::tcp::socket socket,
     return asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *setup.tls);
 }
 
-std::string content_type_for(const std::filesystem::path& p) {
-    static const std::pair<const char*, const char*> kTypes[] = {
-        {".html", "text/html"},        {".htm", "text/html"},        {".js", "text/javascript"},
-        {".mjs", "text/javascript"},   {".css", "text/css"},         {".json", "application/json"},
-        {".png", "image/png"},         {".svg", "image/svg+xml"},    {".ico", "image/x-icon"},
-        {".txt", "text/plain"},        {".map", "application/json"}, {".webmanifest", "application/manifest+json"},
-    };
-    const std::string ext = p.extension().string();
-    for (const auto& [e, type] : kTypes) {
-        if (ext == e) return type;
-    }
-    return "application/octet-stream";
-}
-
 bool requests_mqtt_subprotocol(std::string_view header) {
     std::size_t pos = 0;
     while (pos <= header.size()) {
@@ -65,35 +48,6 @@ bool requests_mqtt_subprotocol(std::string_view header) {
 }
 
 }  // namespace
-
-HttpFileResponse serve_http_file(const std::string& root, std::string_view target) {
-    HttpFileResponse r;
-    if (root.empty()) {
-        r.status = 404;
-        r.body = "Not found\n";
-        return r;
-    }
-    std::string path(target.substr(0, target.find('?')));
-    if (path.empty() || path.front() != '/' || path.find("..") != std::string::npos) {
-        r.status = 403;
-        r.body = "Forbidden\n";
-        return r;
-    }
-    if (path.back() == '/') path += "index.html";
-    const std::filesystem::path full = std::filesystem::path(root) / path.substr(1);
-    std::ifstream f(full, std::ios::binary);
-    if (!f || std::filesystem::is_directory(full)) {
-        r.status = 404;
-        r.body = "Not found\n";
-        return r;
-    }
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    r.status = 200;
-    r.body = ss.str();
-    r.content_type = content_type_for(full);
-    return r;
-}
 
 template <class Next>
 WsTransport<Next>::WsTransport(asio::ip::tcp::socket socket, const TransportSetup& setup)

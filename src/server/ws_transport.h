@@ -9,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "server/http_file.h"
 #include "server/transport.h"
 
 namespace lampi::server {
@@ -41,12 +42,5 @@ private:
 using WsPlainTransport = WsTransport<boost::asio::ip::tcp::socket>;
 using WsTlsTransport = WsTransport<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
 
-// Serves GET requests for files under `root` (no directory escapes). Pure: returns the response.
-struct HttpFileResponse {
-    unsigned status = 404;
-    std::string content_type = "text/plain";
-    std::string body;
-};
-HttpFileResponse serve_http_file(const std::string& root, std::string_view target);
 
 }  // namespace lampi::server

@@ -1,0 +1,115 @@
+#!/bin/bash
+# lampi_bench_vs_mqbench.sh [LAMPI_BROKER] [REPS] — checks that lampi-bench measures what mqbench
+# (the independent load generator in ../shared/bench/mqbench) measures: same scenarios, same
+# flags, same broker, on lampi-broker and on Debian's mosquitto. Every run gets a freshly started
+# broker; the two tools alternate so both see the same machine load. Prints a markdown table of
+# medians and the lampi-bench/mqbench ratio (the two should agree within 20%).
+#
+# env: REPS (default 3), SCENARIOS (default "fanin fanout pairs latency"),
+#      MOSQUITTO (/usr/sbin/mosquitto), MQBENCH_BUILD (/tmp/mqbench-build),
+#      LAMPI_BENCH (build/release/apps/bench/lampi-bench), KEEP_RAW=1 keeps the raw lines.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+LAMPI=${1:-$REPO/build/release/apps/broker/lampi-broker}
+REPS=${2:-${REPS:-3}}
+MOSQ=${MOSQUITTO:-/usr/sbin/mosquitto}
+SCENARIOS=${SCENARIOS:-fanin fanout pairs latency}
+MQB=${MQBENCH_BUILD:-/tmp/mqbench-build}/mqbench
+LB=${LAMPI_BENCH:-$REPO/build/release/apps/bench/lampi-bench}
+
+for x in "$LAMPI" "$MOSQ" "$LB"; do
+  [ -x "$x" ] || { echo "$0: not found or not executable: $x" >&2; exit 2; }
+done
+if [ ! -x "$MQB" ]; then
+  echo "$0: build mqbench first (see ../shared/bench/mqbench/README.md), or set MQBENCH_BUILD" >&2
+  exit 2
+fi
+
+# The issue's four comparisons; both tools take the same flags.
+declare -A ARGS=(
+  [fanin]="fanin --pubs 4 --count 250000 --qos 0 --size 64 --duration 20 --drain 2"
+  [fanout]="fanout --subs 50 --count 40000 --qos 0 --size 64 --duration 20 --drain 2"
+  [pairs]="pairs --pairs 20 --count 1000000 --qos 1 --inflight 20 --size 64 --duration 8 --drain 2"
+  [latency]="latency --rate 10000 --count 50000 --qos 0 --size 64 --duration 10 --drain 2"
+)
+
+# lampi-broker finishes the default fan-in/fan-out counts in under half a second, too short for
+# a stable figure on a shared machine: it gets more messages (the same for both tools).
+declare -A LAMPI_ARGS=(
+  [fanin]="fanin --pubs 4 --count 1000000 --qos 0 --size 64 --duration 20 --drain 2"
+  [fanout]="fanout --subs 50 --count 200000 --qos 0 --size 64 --duration 20 --drain 2"
+)
+
+W=$(mktemp -d /tmp/lampi-bench-vs.XXXXXX)
+BPID=
+cleanup() {
+  [ -n "$BPID" ] && kill -9 "$BPID" 2>/dev/null
+  if [ "${KEEP_RAW:-0}" = 1 ]; then echo "raw results in $W" >&2; else rm -rf "$W"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+start_broker() { # start_broker BIN PORT: sets BPID, waits up to 10 s for the port
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nlog_type error\n' \
+    "$2" > "$W/broker.conf"
+  "$1" -c "$W/broker.conf" > "$W/broker.log" 2>&1 &
+  BPID=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+stop_broker() {
+  [ -n "$BPID" ] || return
+  kill "$BPID" 2>/dev/null
+  for _ in $(seq 50); do kill -0 "$BPID" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; BPID=
+}
+
+: > "$W/results"
+for r in $(seq "$REPS"); do
+  for sc in $SCENARIOS; do
+    for broker in lampi mosquitto; do
+      bin=$LAMPI; [ $broker = mosquitto ] && bin=$MOSQ
+      for tool in mqbench lampi-bench; do
+        exe=$MQB; extra=""; [ $tool = lampi-bench ] && { exe=$LB; extra="--quiet"; }
+        args=${ARGS[$sc]}; [ $broker = lampi ] && [ -n "${LAMPI_ARGS[$sc]:-}" ] && args=${LAMPI_ARGS[$sc]}
+        port=$(free_port)
+        echo "rep $r/$REPS: $sc on $broker with $tool" >&2
+        if start_broker "$bin" "$port"; then
+          line=$(timeout 120 "$exe" $args $extra --port "$port" --broker-pid "$BPID" 2>>"$W/tool.err")
+        else
+          line="error=startfail"
+        fi
+        stop_broker
+        echo "$sc $broker $tool ${line:-error=nooutput}" >> "$W/results"
+      done
+    done
+  done
+done
+
+# Table: median per (scenario, broker, tool) of rate (or p50/p99 for latency), machine_cpu too.
+/usr/bin/python3 - "$W/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    sc, broker, tool, *kv = line.split()
+    d = dict(x.split("=", 1) for x in kv if "=" in x)
+    rows.setdefault((sc, broker, tool), []).append(d)
+def med(ds, k):
+    v = [float(d[k].rstrip("%")) for d in ds if k in d]
+    return statistics.median(v) if v else float("nan")
+print("| scenario | broker | metric | mqbench | lampi-bench | ratio | lost (mqb/lb) | machine_cpu (mqb/lb) |")
+print("|---|---|---|---:|---:|---:|---|---|")
+for sc in ["fanin", "fanout", "pairs", "latency"]:
+    for broker in ["lampi", "mosquitto"]:
+        a, b = rows.get((sc, broker, "mqbench")), rows.get((sc, broker, "lampi-bench"))
+        if not a or not b:
+            continue
+        keys = ["p50_us", "p99_us"] if sc == "latency" else ["rate"]
+        for k in keys:
+            x, y = med(a, k), med(b, k)
+            lost = f"{int(sum(float(d.get('lost', 0)) for d in a))}/{int(sum(float(d.get('lost', 0)) for d in b))}"
+            cpu = f"{med(a, 'machine_cpu'):.0f}%/{med(b, 'machine_cpu'):.0f}%"
+            print(f"| {sc} | {broker} | {k} | {x:,.1f} | {y:,.1f} | {y / x if x else float('nan'):.2f} | {lost} | {cpu} |")
+PY

@@ -58,8 +58,9 @@ void Bridge::connect_local() {
     link_ = std::make_shared<LocalLink>(io_.get_executor(), [this](mqtt::Packet&& p) {
         if (!stopping_) on_local_packet(std::move(p));
     });
-    broker::ListenerPolicy policy;  // an in-process client: no credentials to check
-    local_ = std::make_unique<broker::ClientConnection>(broker_, *link_, policy,
+    // An in-process client: no credentials to check.
+    auto policy = std::make_shared<const broker::ListenerPolicy>();
+    local_ = std::make_unique<broker::ClientConnection>(broker_, *link_, std::move(policy),
                                                         "bridge " + config_.connection);
     mqtt::Connect c;
     c.version = mqtt::ProtocolVersion::V5;

@@ -54,7 +54,7 @@ protected:
                    std::optional<mqtt::Will> will = std::nullopt) {
         Client c;
         c.version = v;
-        c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet, ListenerPolicy{}, "test");
+        c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet, std::make_shared<const ListenerPolicy>(), "test");
         mqtt::Connect pkt;
         pkt.client_id = id;
         pkt.clean_start = clean;
@@ -106,7 +106,7 @@ TEST_F(BrokerTest, ConnectGetsConnackAcceptedWithoutSessionPresent) {
 
 TEST_F(BrokerTest, FirstPacketOtherThanConnectClosesTheConnection) {
     Client c;
-    c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet, ListenerPolicy{}, "t");
+    c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet, std::make_shared<const ListenerPolicy>(), "t");
     c.conn->on_packet(mqtt::Pingreq{}, now_);
     EXPECT_TRUE(c.outlet->closed());
     EXPECT_TRUE(c.outlet->take().empty());

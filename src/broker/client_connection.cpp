@@ -34,11 +34,12 @@ std::uint8_t v3_connack_code(std::uint8_t v5) {
 
 }  // namespace
 
-ClientConnection::ClientConnection(Broker& broker, Outlet& outlet, ListenerPolicy policy,
-                                   std::string peer)
+ClientConnection::ClientConnection(Broker& broker, Outlet& outlet,
+                                   std::shared_ptr<const ListenerPolicy> policy, std::string peer)
     : broker_(broker),
       outlet_(outlet),
-      policy_(std::move(policy)),
+      policy_holder_(std::move(policy)),
+      policy_(*policy_holder_),
       peer_(std::move(peer)),
       settings_(broker.settings()) {}
 
@@ -235,7 +236,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
                               ? settings.persistent_client_expiration
                               : 0xFFFFFFFF;
     }
-    will_ = std::move(c.will);
+    if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
     if (will_ && !policy_.mount_point.empty()) will_->topic = mount(will_->topic);
     accept_connect(c, std::move(props), now);
     connected_ = true;

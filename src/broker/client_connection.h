@@ -32,7 +32,9 @@ struct ListenerPolicy {
 
 class ClientConnection final : public SessionOwner {
 public:
-    ClientConnection(Broker& broker, Outlet& outlet, ListenerPolicy policy, std::string peer);
+    // `policy` is shared by every connection of a listener.
+    ClientConnection(Broker& broker, Outlet& outlet, std::shared_ptr<const ListenerPolicy> policy,
+                     std::string peer);
     ~ClientConnection() override;
     ClientConnection(const ClientConnection&) = delete;
     ClientConnection& operator=(const ClientConnection&) = delete;
@@ -88,7 +90,8 @@ private:
 
     Broker& broker_;
     Outlet& outlet_;
-    const ListenerPolicy policy_;
+    const std::shared_ptr<const ListenerPolicy> policy_holder_;
+    const ListenerPolicy& policy_;
     const std::string peer_;
     const Settings settings_;  // as at accept; a reload applies to new connections
     std::string client_id_;
@@ -101,7 +104,7 @@ private:
     std::uint16_t keep_alive_ = 0;
     std::uint32_t session_expiry_ = 0;
     std::uint32_t client_max_packet_size_ = 0;
-    std::optional<mqtt::Will> will_;
+    std::unique_ptr<mqtt::Will> will_;  // most clients have none: no inline Properties
     std::shared_ptr<Session> session_;
     std::unordered_map<std::uint16_t, std::string> topic_aliases_;
     std::atomic<bool> kicked_{false};

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -40,6 +41,27 @@ struct Delivery {
 struct SessionSubscription {
     mqtt::SubscribeOptions options;
     std::uint32_t subscription_id = 0;
+};
+
+// A deque that allocates nothing until used: libstdc++'s std::deque allocates ~600 bytes even
+// when empty, and most sessions never queue anything.
+template <class T>
+class LazyDeque {
+public:
+    bool empty() const { return !items_ || items_->empty(); }
+    std::size_t size() const { return items_ ? items_->size() : 0; }
+    void push_back(T&& v) {
+        if (!items_) items_ = std::make_unique<std::deque<T>>();
+        items_->push_back(std::move(v));
+    }
+    T& front() { return items_->front(); }
+    void pop_front() {
+        items_->pop_front();
+        if (items_->empty()) items_.reset();
+    }
+
+private:
+    std::unique_ptr<std::deque<T>> items_;
 };
 
 class Session {
@@ -126,7 +148,7 @@ private:
     std::uint16_t client_receive_maximum_ = 65535;
     std::uint32_t client_max_packet_size_ = 0;
     std::map<std::uint16_t, InFlight> inflight_;
-    std::deque<Delivery> queue_;
+    LazyDeque<Delivery> queue_;
     std::size_t queued_bytes_ = 0;
     std::uint16_t last_packet_id_ = 0;
     std::set<std::uint16_t> incoming_qos2_;

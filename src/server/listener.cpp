@@ -36,12 +36,8 @@ std::optional<std::string> bind_tcp(tcp::acceptor& acceptor, const tcp::endpoint
 Listener::Listener(asio::io_context& io, WorkerPool& workers, const ListenerOptions& options,
                    ConnectionContext context)
     : io_(io), workers_(workers), options_(options), context_(context) {
-    context_.policy = options.policy;
     context_.listener_connections = &connections_;
-    context_.transport.http_dir = options.http_dir;
-    context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
-    context_.policy.identity_as_username =
-        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
+    apply_options(options);
 }
 
 std::string Listener::describe() const {
@@ -53,15 +49,15 @@ std::string Listener::describe() const {
 void Listener::start_connection(tcp::socket socket, std::string peer) {
     const bool tls = context_.transport.tls != nullptr;
     if (options_.websockets && tls) {
-        std::make_shared<StreamConnection<WsTlsTransport>>(std::move(socket), context_, peer)
+        std::make_shared<StreamConnection<WsTlsTransport>>(std::move(socket), shared_context_, peer)
             ->start();
     } else if (options_.websockets) {
-        std::make_shared<StreamConnection<WsPlainTransport>>(std::move(socket), context_, peer)
+        std::make_shared<StreamConnection<WsPlainTransport>>(std::move(socket), shared_context_, peer)
             ->start();
     } else if (tls) {
-        std::make_shared<TlsConnection>(std::move(socket), context_, peer)->start();
+        std::make_shared<TlsConnection>(std::move(socket), shared_context_, peer)->start();
     } else {
-        std::make_shared<TcpConnection>(std::move(socket), context_, peer)->start();
+        std::make_shared<TcpConnection>(std::move(socket), shared_context_, peer)->start();
     }
 }
 
@@ -71,18 +67,25 @@ std::optional<std::string> Listener::reload_tls() {
     if (auto* err = std::get_if<std::string>(&made)) return *err;
     // Connections copy the setup when they are created, so swapping here is safe on this thread.
     context_.transport.tls = std::get<0>(made);
+    shared_context_ = std::make_shared<const ConnectionContext>(context_);
     return std::nullopt;
+}
+
+void Listener::apply_options(const ListenerOptions& options) {
+    auto policy = std::make_shared<broker::ListenerPolicy>(options.policy);
+    policy->identity_as_username =
+        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
+    context_.policy = std::move(policy);
+    context_.transport.http_dir = options.http_dir;
+    context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
+    shared_context_ = std::make_shared<const ConnectionContext>(context_);
 }
 
 void Listener::update(const ListenerOptions& options) {
     const std::uint16_t port = options_.port;
     options_ = options;
     options_.port = port;
-    context_.policy = options.policy;
-    context_.policy.identity_as_username =
-        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
-    context_.transport.http_dir = options.http_dir;
-    context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
+    apply_options(options);
     if (auto err = reload_tls()) {
         log(LogType::Error, "Error: Unable to reload certificates for {}: {}.", describe(), *err);
     }
@@ -191,7 +194,7 @@ asio::awaitable<void> Listener::accept_unix() {
             continue;
         }
         if (!admit()) continue;
-        auto conn = std::make_shared<UnixConnection>(std::move(socket), context_, options_.unix_path);
+        auto conn = std::make_shared<UnixConnection>(std::move(socket), shared_context_, options_.unix_path);
         conn->start();
     }
 }

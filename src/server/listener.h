@@ -58,6 +58,7 @@ private:
     boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
     boost::asio::awaitable<void> accept_unix();
     bool admit();
+    void apply_options(const ListenerOptions& options);
     void start_connection(boost::asio::ip::tcp::socket socket, std::string peer);
     // Re-reads certificates (SIGHUP); new connections use them, live ones keep theirs.
 public:
@@ -70,7 +71,8 @@ private:
     boost::asio::io_context& io_;
     WorkerPool& workers_;
     ListenerOptions options_;
-    ConnectionContext context_;
+    ConnectionContext context_;                              // the template
+    std::shared_ptr<const ConnectionContext> shared_context_;  // what new connections share
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_;
     std::atomic<int> connections_{0};

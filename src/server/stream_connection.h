@@ -26,7 +26,7 @@ class ConnectionRegistry;
 // Limits and hooks a listener hands to each of its connections.
 struct ConnectionContext {
     broker::Broker* broker = nullptr;
-    broker::ListenerPolicy policy;
+    std::shared_ptr<const broker::ListenerPolicy> policy;
     ConnectionRegistry* registry = nullptr;
     std::atomic<int>* listener_connections = nullptr;  // decremented when the connection ends
     std::chrono::seconds connect_timeout{20};
@@ -45,8 +45,9 @@ class StreamConnection final : public ConnectionBase,
                                public std::enable_shared_from_this<StreamConnection<Transport>> {
 public:
     template <class Socket>
-    StreamConnection(Socket socket, const ConnectionContext& context, std::string peer)
-        : StreamConnection(Transport(std::move(socket), context.transport), context,
+    StreamConnection(Socket socket, std::shared_ptr<const ConnectionContext> context,
+                     std::string peer)
+        : StreamConnection(Transport(std::move(socket), context->transport), std::move(context),
                            std::move(peer), 0) {}
     ~StreamConnection() override;
 
@@ -59,9 +60,13 @@ public:
     void shut_down(std::uint8_t reason) override;
 
 private:
-    StreamConnection(Transport transport, const ConnectionContext& context, std::string peer, int);
-    boost::asio::awaitable<void> read_loop(std::shared_ptr<StreamConnection> self);
-    boost::asio::awaitable<void> watchdog_loop(std::shared_ptr<StreamConnection> self);
+    StreamConnection(Transport transport, std::shared_ptr<const ConnectionContext> context,
+                     std::string peer, int);
+    void read_more();
+    void on_read(const boost::system::error_code& ec, std::size_t n);
+    void end_of_stream();
+    // Closes the connection at the CONNECT deadline or after 1.5 keep alives of silence.
+    void arm_watchdog();
     // Frames and handles every complete packet in the buffer; false when the connection ends.
     bool consume_input(broker::TimePoint now);
     // Waits while a subscriber this connection published to is above its high water mark.
@@ -71,7 +76,8 @@ private:
     void finish_close();
 
     Transport transport_;
-    ConnectionContext context_;
+    // Shared by the listener's connections (a reload makes a new one for new connections).
+    std::shared_ptr<const ConnectionContext> context_;
     std::string peer_;
     broker::ClientConnection client_;
     boost::asio::steady_timer watchdog_;

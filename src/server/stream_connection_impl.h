@@ -22,19 +22,19 @@ using broker::Clock;
 
 namespace {
 // Idle connections keep a small read buffer; a busy one grows it for fewer, larger reads.
-constexpr std::size_t kInitialReadBuffer = 2 * 1024;
+constexpr std::size_t kInitialReadBuffer = 512;
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 template <class Transport>
 StreamConnection<Transport>::StreamConnection(Transport transport,
-                                              const ConnectionContext& context, std::string peer,
-                                              int)
+                                              std::shared_ptr<const ConnectionContext> context,
+                                              std::string peer, int)
     : transport_(std::move(transport)),
-      context_(context),
+      context_(std::move(context)),
       peer_(std::move(peer)),
-      client_(*context.broker, *this, context.policy, peer_),
+      client_(*context_->broker, *this, context_->policy, peer_),
       watchdog_(transport_.get_executor()),
       in_(kInitialReadBuffer),
       accepted_at_(Clock::now()),
@@ -42,55 +42,85 @@ StreamConnection<Transport>::StreamConnection(Transport transport,
 
 template <class Transport>
 StreamConnection<Transport>::~StreamConnection() {
-    if (context_.listener_connections != nullptr) {
-        context_.listener_connections->fetch_sub(1, std::memory_order_relaxed);
+    if (context_->listener_connections != nullptr) {
+        context_->listener_connections->fetch_sub(1, std::memory_order_relaxed);
     }
 }
 
 template <class Transport>
 void StreamConnection<Transport>::start() {
     auto self = this->shared_from_this();
-    if (context_.registry != nullptr) context_.registry->add(self);
-    // The coroutines take `self` as a parameter: it lives in their frames from creation on, so
-    // the connection outlives the caller's pointer.
-    asio::co_spawn(transport_.get_executor(), read_loop(self), asio::detached);
-    asio::co_spawn(transport_.get_executor(), watchdog_loop(self), asio::detached);
+    if (context_->registry != nullptr) context_->registry->add(self);
+    asio::post(transport_.get_executor(), [self] {
+        self->arm_watchdog();
+        // The watchdog's CONNECT deadline also bounds the handshake: a peer that never finishes
+        // its TLS or WebSocket handshake is dropped then. Plain sockets skip the coroutine.
+        if constexpr (Transport::kHandshake) {
+            asio::co_spawn(self->transport_.get_executor(), self->transport_.handshake(),
+                           [self](std::exception_ptr, bool ok) {
+                               if (!ok) {
+                                   self->close();
+                                   if (self->context_->registry != nullptr) {
+                                       self->context_->registry->remove(self.get());
+                                   }
+                                   return;
+                               }
+                               self->client_.set_transport_identity(self->transport_.identity());
+                               self->read_more();
+                           });
+        } else {
+            self->read_more();
+        }
+    });
+}
+
+// Reads are callbacks, not a coroutine: an idle connection then holds no coroutine frame.
+template <class Transport>
+void StreamConnection<Transport>::read_more() {
+    if (in_end_ == in_.size()) {
+        // Make room: drop consumed bytes first, grow only for a packet that needs it.
+        if (in_begin_ > 0) {
+            std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
+            in_end_ -= in_begin_;
+            in_begin_ = 0;
+        } else {
+            in_.resize(std::min(in_.size() * 2, in_.size() + kReadChunk));
+        }
+    }
+    transport_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+        [self = this->shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+            self->on_read(ec, n);
+        });
 }
 
 template <class Transport>
-asio::awaitable<void> StreamConnection<Transport>::read_loop(
-    std::shared_ptr<StreamConnection> self) {
-    // The watchdog's CONNECT deadline also bounds the handshake: a peer that never finishes
-    // its TLS or WebSocket handshake is dropped then.
-    if (!co_await transport_.handshake()) {
-        close();
-        if (context_.registry != nullptr) context_.registry->remove(this);
-        co_return;
+void StreamConnection<Transport>::on_read(const boost::system::error_code& ec, std::size_t n) {
+    if (ec) {
+        end_of_stream();
+        return;
     }
-    client_.set_transport_identity(transport_.identity());
-    for (;;) {
-        if (in_end_ == in_.size()) {
-            // Make room: drop consumed bytes first, grow only for a packet that needs it.
-            if (in_begin_ > 0) {
-                std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
-                in_end_ -= in_begin_;
-                in_begin_ = 0;
-            } else {
-                in_.resize(std::min(in_.size() * 2, in_.size() + kReadChunk));
-            }
-        }
-        auto [ec, n] = co_await transport_.async_read_some(
-            asio::buffer(in_.data() + in_end_, in_.size() - in_end_), kAwait);
-        if (ec) break;
-        in_end_ += n;
-        broker::Stats::add(context_.broker->stats().bytes_received, n);
-        last_received_ = Clock::now();
-        if (!consume_input(last_received_)) break;
-        if (!Backpressure::congested_target().expired()) co_await wait_for_congested_target();
+    in_end_ += n;
+    broker::Stats::add(context_->broker->stats().bytes_received, n);
+    last_received_ = Clock::now();
+    if (!consume_input(last_received_)) {
+        end_of_stream();
+        return;
     }
+    if (Backpressure::congested_target().expired()) {
+        read_more();
+        return;
+    }
+    auto self = this->shared_from_this();
+    asio::co_spawn(transport_.get_executor(), wait_for_congested_target(),
+                   [self](std::exception_ptr) { self->read_more(); });
+}
+
+template <class Transport>
+void StreamConnection<Transport>::end_of_stream() {
     client_.on_transport_closed(Clock::now());
     close();  // flushes what the handler queued (a CONNACK refusal, a DISCONNECT), then closes
-    if (context_.registry != nullptr) context_.registry->remove(this);
+    if (context_->registry != nullptr) context_->registry->remove(this);
 }
 
 template <class Transport>
@@ -154,33 +184,34 @@ bool StreamConnection<Transport>::consume_input(broker::TimePoint now) {
     return !client_.closing();
 }
 
+// A plain timer callback rather than a coroutine: an idle connection then costs no coroutine
+// frame for its watchdog.
 template <class Transport>
-asio::awaitable<void> StreamConnection<Transport>::watchdog_loop(
-    std::shared_ptr<StreamConnection> self) {
-    for (;;) {
-        broker::TimePoint deadline;
-        if (!client_.connected()) {
-            // From accept, not from the last byte: a peer dribbling bytes without ever
-            // completing CONNECT is still dropped.
-            deadline = accepted_at_ + context_.connect_timeout;
-        } else if (client_.keep_alive() > 0) {
-            // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
-            deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);
-        } else {
-            deadline = Clock::now() + std::chrono::hours(24);
-        }
-        if (Clock::now() >= deadline) {
-            if (client_.connected()) {
-                client_.on_keepalive_timeout(Clock::now());
-            } else {
-                close();
-            }
-            co_return;
-        }
-        watchdog_.expires_at(deadline);
-        auto [ec] = co_await watchdog_.async_wait(kAwait);
-        if (ec == asio::error::operation_aborted && closed_) co_return;
+void StreamConnection<Transport>::arm_watchdog() {
+    broker::TimePoint deadline;
+    if (!client_.connected()) {
+        // From accept, not from the last byte: a peer dribbling bytes without ever completing
+        // CONNECT is still dropped.
+        deadline = accepted_at_ + context_->connect_timeout;
+    } else if (client_.keep_alive() > 0) {
+        // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
+        deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);
+    } else {
+        return;  // no keep alive: nothing to watch
     }
+    if (Clock::now() >= deadline) {
+        if (client_.connected()) {
+            client_.on_keepalive_timeout(Clock::now());
+        } else {
+            close();
+        }
+        return;
+    }
+    watchdog_.expires_at(deadline);
+    watchdog_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
+        if (ec == asio::error::operation_aborted && self->closed_) return;
+        self->arm_watchdog();
+    });
 }
 
 template <class Transport>

@@ -23,6 +23,7 @@ struct TransportSetup {
 template <class Socket>
 class PlainTransport {
 public:
+    static constexpr bool kHandshake = false;
     PlainTransport(Socket socket, const TransportSetup&) : socket_(std::move(socket)) {}
     auto get_executor() { return socket_.get_executor(); }
     boost::asio::awaitable<bool> handshake() { co_return true; }
@@ -42,6 +43,7 @@ private:
 class TlsTransport {
 public:
     using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+    static constexpr bool kHandshake = true;
     TlsTransport(boost::asio::ip::tcp::socket socket, const TransportSetup& setup);
     auto get_executor() { return stream_.get_executor(); }
     boost::asio::awaitable<bool> handshake();

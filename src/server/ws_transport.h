@@ -17,6 +17,7 @@ namespace lampi::server {
 template <class Next>
 class WsTransport {
 public:
+    static constexpr bool kHandshake = true;
     WsTransport(boost::asio::ip::tcp::socket socket, const TransportSetup& setup);
     auto get_executor() { return ws_.get_executor(); }
     boost::asio::awaitable<bool> handshake();

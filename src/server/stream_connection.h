@@ -47,7 +47,9 @@ public:
     template <class Socket>
     StreamConnection(Socket socket, std::shared_ptr<const ConnectionContext> context,
                      std::string peer)
-        : StreamConnection(Transport(std::move(socket), context->transport), std::move(context),
+        // `context` is copied, not moved: the order in which arguments are evaluated is
+        // unspecified, and the transport reads it.
+        : StreamConnection(Transport(std::move(socket), context->transport), context,
                            std::move(peer), 0) {}
     ~StreamConnection() override;
 

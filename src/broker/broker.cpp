@@ -247,8 +247,13 @@ bool Broker::unsubscribe(Session& session, const std::string& filter) {
     return tree_.with_write([&](Tree& tree) { return tree.unsubscribe(filter, &session); });
 }
 
-void Broker::schedule_will(const std::string& client_id, MessagePtr will, TimePoint when) {
+void Broker::schedule_will(const std::string& client_id, MessagePtr will, TimePoint when,
+                           SessionOwner* owner) {
     std::lock_guard lock(registry_mutex_);
+    if (owner != nullptr) {
+        auto it = registry_.find(client_id);
+        if (it != registry_.end() && it->second.owner != nullptr && it->second.owner != owner) return;
+    }
     if (journal_ != nullptr) journal_->will_saved(client_id, will, when);
     pending_wills_[client_id] = PendingWill{std::move(will), when};
 }

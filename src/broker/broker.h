@@ -83,8 +83,11 @@ public:
     // Returns true if the subscription existed.
     bool unsubscribe(Session& session, const std::string& filter);
 
-    // A will to publish later (MQTT 5 will delay), unless the client reconnects first.
-    void schedule_will(const std::string& client_id, MessagePtr will, TimePoint when);
+    // A will to publish later (MQTT 5 will delay), unless the client reconnects first. `owner`
+    // is the connection that ended: if another one already holds the session, the client came
+    // back in time and the will is dropped (MQTT 5 3.1.3.2.2).
+    void schedule_will(const std::string& client_id, MessagePtr will, TimePoint when,
+                       SessionOwner* owner = nullptr);
 
     // Housekeeping, called about once a second: delayed wills, session expiry, retained expiry.
     void tick(TimePoint now);

@@ -293,7 +293,7 @@ void ClientConnection::publish_will(TimePoint now) {
     MessagePtr message = make_message(std::move(p), now);
     if (delay > 0 && session_expiry_ > 0) {
         const std::uint32_t wait = std::min(delay, session_expiry_);
-        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait));
+        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait), this);
         return;
     }
     broker_.publish(message, nullptr, now);

@@ -5,7 +5,7 @@ ASAN_DIR ?= build/asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build asan test unit-test asan-test e2e-test run web bench format clean
+.PHONY: all deps build asan test unit-test asan-test web-test e2e-test run web bench format clean
 
 all: build
 
@@ -36,7 +36,13 @@ asan-test: asan
 e2e-test: build web
 	LAMPI_BIN=$(CURDIR)/$(BUILD_DIR)/apps /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
 
-test: unit-test asan-test e2e-test
+web-test: web
+	cd web && npm test
+
+# Every test: unit tests (plain and under ASan+UBSan), the web UI's unit tests, and the
+# end-to-end suites against the real binaries (browser tests included). `make tsan-test` and
+# `make fuzz-smoke` are separate: each takes minutes more than the 15-minute budget allows.
+test: unit-test asan-test web-test e2e-test
 
 web: deps
 	./web/build.sh

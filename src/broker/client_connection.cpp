@@ -241,7 +241,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
     accept_connect(c, std::move(props), now);
     connected_ = true;
     const std::uint16_t receive_max = c.properties.receive_maximum.value_or(65535);
-    session_->set_reader(username_, policy_.access);
+    session_->set_reader(username_, policy_.access, policy_.mount_point);
     session_->attach(&outlet_, version_, receive_max, client_max_packet_size_, now);
 }
 

@@ -23,11 +23,18 @@ std::string& scratch() {
     return s;
 }
 
+// A client of a listener with a mount_point sees topics without it (mosquitto.conf(5)).
+std::string_view client_topic(const std::string& topic, const std::string& mount_point) {
+    std::string_view t = topic;
+    if (!mount_point.empty() && t.starts_with(mount_point)) t.remove_prefix(mount_point.size());
+    return t;
+}
+
 mqtt::Publish make_publish(const Delivery& d, std::uint16_t packet_id, bool dup,
-                           mqtt::ProtocolVersion version, TimePoint now) {
+                           mqtt::ProtocolVersion version, TimePoint now, std::string_view topic) {
     const Message& m = *d.message;
     mqtt::Publish p;
-    p.topic = m.topic;
+    p.topic = topic;
     p.payload = m.payload;
     p.qos = d.qos;
     p.retain = d.retain;
@@ -70,15 +77,16 @@ std::uint16_t Session::next_packet_id_locked() {
 
 // MQTT 3.1.1 3.3: the PUBLISH of a 3.x client has no properties, so it is written straight from
 // the shared message without building a packet value (the hot path of fan-out).
-void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool dup, std::string& out) {
+static void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool dup,
+                              std::string_view topic, std::string& out) {
     const Message& m = *d.message;
-    const std::size_t remaining = 2 + m.topic.size() + (d.qos > 0 ? 2 : 0) + m.payload.size();
+    const std::size_t remaining = 2 + topic.size() + (d.qos > 0 ? 2 : 0) + m.payload.size();
     out.reserve(1 + 4 + remaining);
     out.push_back(static_cast<char>(0x30 | (dup ? 0x08 : 0) | (d.qos << 1) | (d.retain ? 1 : 0)));
     mqtt::append_variable_int(out, static_cast<std::uint32_t>(remaining));
-    out.push_back(static_cast<char>(m.topic.size() >> 8));
-    out.push_back(static_cast<char>(m.topic.size() & 0xFF));
-    out.append(m.topic);
+    out.push_back(static_cast<char>(topic.size() >> 8));
+    out.push_back(static_cast<char>(topic.size() & 0xFF));
+    out.append(topic);
     if (d.qos > 0) {
         out.push_back(static_cast<char>(packet_id >> 8));
         out.push_back(static_cast<char>(packet_id & 0xFF));
@@ -89,10 +97,11 @@ void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool dup, std
 void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
                                   TimePoint now) {
     std::string& out = scratch();
+    const std::string_view topic = client_topic(d.message->topic, mount_point_);
     if (mqtt::is_v5(version_)) {
-        mqtt::encode(make_publish(d, packet_id, dup, version_, now), version_, out);
+        mqtt::encode(make_publish(d, packet_id, dup, version_, now, topic), version_, out);
     } else {
-        encode_v3_publish(d, packet_id, dup, out);
+        encode_v3_publish(d, packet_id, dup, topic, out);
     }
     if (client_max_packet_size_ > 0 && out.size() > client_max_packet_size_) {
         // MQTT 5 3.1.2.11.4: a message too large for the client is discarded without sending.
@@ -187,10 +196,11 @@ void Session::restore_incoming_qos2(std::uint16_t packet_id) {
 }
 
 void Session::set_reader(std::optional<std::string> username,
-                         std::shared_ptr<AccessControlSlot> access) {
+                         std::shared_ptr<AccessControlSlot> access, std::string mount_point) {
     std::lock_guard lock(mutex_);
     username_ = std::move(username);
     access_ = std::move(access);
+    mount_point_ = std::move(mount_point);
 }
 
 bool Session::may_read_locked(const Message& m) const {

@@ -114,7 +114,9 @@ public:
     void restore_delivery(Delivery d, std::uint16_t packet_id, DeliveryStage stage);
     void restore_incoming_qos2(std::uint16_t packet_id);
     // Who reads through this session, for ACL checks on delivery (retained and wills too).
-    void set_reader(std::optional<std::string> username, std::shared_ptr<AccessControlSlot> access);
+    // `mount_point`: the listener's prefix, removed from topics sent to this client.
+    void set_reader(std::optional<std::string> username, std::shared_ptr<AccessControlSlot> access,
+                    std::string mount_point = {});
     std::size_t queued_count() const;
     std::size_t inflight_count() const;
 
@@ -157,6 +159,7 @@ private:
     std::optional<TimePoint> disconnected_at_;
     std::optional<std::string> username_;
     std::shared_ptr<AccessControlSlot> access_;
+    std::string mount_point_;
     Journal* journal_ = nullptr;
     std::uint64_t next_seq_ = 1;
 };

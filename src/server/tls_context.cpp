@@ -9,17 +9,15 @@ namespace ssl = boost::asio::ssl;
 
 namespace {
 
-// Mosquitto's tls_version names; empty means TLS 1.2 and 1.3.
+// Mosquitto's tls_version is the minimum version (mosquitto.conf(5)); empty means TLS 1.2.
 bool set_versions(SSL_CTX* ctx, const std::string& version, std::string& error) {
     int min = TLS1_2_VERSION;
-    int max = TLS1_3_VERSION;
+    const int max = TLS1_3_VERSION;
     if (version == "tlsv1.3") {
         min = TLS1_3_VERSION;
-    } else if (version == "tlsv1.2") {
-        max = TLS1_2_VERSION;
     } else if (version == "tlsv1.1") {
-        min = max = TLS1_1_VERSION;
-    } else if (!version.empty()) {
+        min = TLS1_1_VERSION;
+    } else if (!version.empty() && version != "tlsv1.2") {
         error = "unsupported tls_version '" + version + "'";
         return false;
     }

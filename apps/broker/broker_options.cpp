@@ -32,6 +32,7 @@ server::ListenerOptions listener_from(const config::Config& c, const config::Lis
     o.address = l.bind_address;
     o.port = l.port;
     o.unix_path = l.unix_socket_path;
+    o.bind_interface = l.bind_interface;
     o.max_connections = l.max_connections;
     // lampi batches its writes itself, so Nagle only adds latency; set_tcp_nodelay is honoured
     // by always setting it.

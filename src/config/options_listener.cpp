@@ -107,7 +107,7 @@ using Li = Listener;
 const Option kListenerOptions[] = {
     // name, scope, implemented, handler
     {"bind_address", G, kYes, bind_address},
-    {"bind_interface", L, kNo, set_string<&Li::bind_interface>},
+    {"bind_interface", L, kYes, set_string<&Li::bind_interface>},
     {"cafile", L, kYes, set_string<&Li::cafile>},
     {"capath", L, kYes, set_string<&Li::capath>},
     {"certfile", L, kYes, set_string<&Li::certfile>},

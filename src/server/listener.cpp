@@ -1,6 +1,10 @@
 #include "server/listener.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -20,10 +24,15 @@ using asio::ip::tcp;
 namespace {
 
 std::optional<std::string> bind_tcp(tcp::acceptor& acceptor, const tcp::endpoint& ep,
-                                    bool v6_only) {
+                                    bool v6_only, const std::string& interface) {
     boost::system::error_code ec;
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && !interface.empty() &&
+        ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
+                     static_cast<socklen_t>(interface.size())) != 0) {
+        return "cannot bind to interface " + interface + ": " + std::strerror(errno);
+    }
     if (!ec && ep.protocol() == tcp::v6()) acceptor.set_option(asio::ip::v6_only(v6_only), ec);
     if (!ec) acceptor.bind(ep, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
@@ -119,7 +128,7 @@ std::optional<std::string> Listener::open() {
     std::optional<std::string> first_error;
     for (const auto& [ep, v6_only] : endpoints) {
         auto acceptor = std::make_unique<tcp::acceptor>(io_);
-        if (auto err = bind_tcp(*acceptor, ep, v6_only)) {
+        if (auto err = bind_tcp(*acceptor, ep, v6_only, options_.bind_interface)) {
             // An IPv6 wildcard is optional: hosts without IPv6 still serve IPv4.
             if (!first_error) first_error = *err;
             continue;

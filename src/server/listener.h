@@ -34,6 +34,7 @@ struct ListenerOptions {
     std::string address;    // empty: every interface
     std::uint16_t port = 1883;
     std::string unix_path;  // set: a unix socket listener (port 0)
+    std::string bind_interface;  // Mosquitto's bind_interface: only this network interface
     int max_connections = -1;
     bool tcp_nodelay = true;
     bool ipv6 = true;  // also listen on IPv6 when the address is empty

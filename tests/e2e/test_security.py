@@ -966,3 +966,30 @@ def test_bad_input_flood_broker_stays_up(make_broker, certs, raws):
     assert pub(b.port, "after/flood", "ok").returncode == 0
     assert pub(tp, "after/flood", "ok", "--cafile", certs["ca_crt"], host="localhost").returncode == 0
     assert max(rtts) < 3.0
+
+
+# ---------------------------------------------------------------------------------------------
+# listener kinds: unix sockets, bind_interface
+
+def test_unix_socket_listener(make_broker, tmp_path):
+    sock = tmp_path / "mqtt.sock"
+    b = make_broker([f"listener 0 {sock}", "allow_anonymous true"])
+    assert wait_until(sock.exists, 5)
+    # Retained, so the subscriber gets it whenever it subscribes.
+    assert subprocess.run(["mosquitto_pub", "--unix", str(sock), "-t", "u/x", "-m", "via-unix",
+                           "-r"], timeout=5).returncode == 0
+    got = subprocess.run(["mosquitto_sub", "--unix", str(sock), "-t", "u/#", "-C", "1", "-W", "5"],
+                         capture_output=True, text=True, timeout=8)
+    assert got.stdout.strip() == "via-unix"
+
+
+def test_bind_interface_limits_the_listener_to_that_interface(make_broker):
+    port = free_port()
+    b = make_broker([f"listener {port}", "bind_interface lo", "allow_anonymous true"])
+    b.wait_ready(port)
+    assert subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-t", "i",
+                           "-m", "x"], timeout=5).returncode == 0
+    bad = make_broker([f"listener {free_port()}", "bind_interface no-such-if0"], start=False)
+    bad.start(wait=False)
+    assert bad.proc.wait(10) != 0
+    assert "no-such-if0" in bad.log()

@@ -37,8 +37,8 @@ const auto* pick_shared_member(const Group& group) {
 
 // MQTT 3.1.1 3.3.5 / MQTT 5 3.3.4: overlapping subscriptions of one client give one copy at the
 // highest QoS, carrying every matching subscription identifier.
-void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgrade,
-                    TimePoint now, std::size_t& delivered) {
+void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgrade, TimePoint now,
+                    std::size_t& delivered) {
     if (targets.size() > 1) {
         std::sort(targets.begin(), targets.end(),
                   [](const Target& a, const Target& b) { return a.session < b.session; });
@@ -65,27 +65,32 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
 }  // namespace
 
 Broker::Broker(const Settings& settings)
-    : settings_(settings), upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {}
+    : settings_(std::make_shared<const Settings>(settings)),
+      upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {}
 
-Settings Broker::settings() const {
+Settings Broker::settings() const { return *shared_settings(); }
+
+std::shared_ptr<const Settings> Broker::shared_settings() const {
     std::lock_guard lock(settings_mutex_);
     return settings_;
 }
 
 void Broker::update_settings(const Settings& s) {
+    auto next = std::make_shared<const Settings>(s);
     {
         std::lock_guard lock(settings_mutex_);
-        settings_ = s;
+        settings_ = next;
     }
     upgrade_outgoing_qos_.store(s.upgrade_outgoing_qos, std::memory_order_relaxed);
     std::lock_guard lock(registry_mutex_);
-    for (auto& [id, entry] : registry_) entry.session->update_settings(s);
+    for (auto& [id, entry] : registry_) entry.session->update_settings(next);
 }
 
 SessionClaim Broker::claim_session(const std::string& client_id, bool clean_start,
                                    SessionOwner* owner, TimePoint /*now*/) {
     std::lock_guard lock(registry_mutex_);
-    if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr) journal_->will_removed(client_id);
+    if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr)
+        journal_->will_removed(client_id);
     auto it = registry_.find(client_id);
     if (it != registry_.end()) {
         if (it->second.owner != nullptr && it->second.owner != owner) {
@@ -97,7 +102,7 @@ SessionClaim Broker::claim_session(const std::string& client_id, bool clean_star
         }
         remove_session_locked(client_id);
     }
-    auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
     session->set_journal(journal_);
     registry_.emplace(client_id, RegistryEntry{session, owner});
     return {session, false};
@@ -118,15 +123,15 @@ void Broker::release_session(const std::shared_ptr<Session>& session, SessionOwn
 void Broker::remove_session_locked(const std::string& client_id) {
     auto it = registry_.find(client_id);
     if (it == registry_.end()) return;
-    if (journal_ != nullptr && it->second.session->persistent()) journal_->session_removed(client_id);
+    if (journal_ != nullptr && it->second.session->persistent())
+        journal_->session_removed(client_id);
     drop_subscriptions(*it->second.session);
     registry_.erase(it);
 }
 
-std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
-                                                 std::uint32_t expiry,
+std::shared_ptr<Session> Broker::restore_session(const std::string& client_id, std::uint32_t expiry,
                                                  std::optional<TimePoint> disconnected_at) {
-    auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
     session->set_expiry_interval(expiry);
     if (disconnected_at) session->set_disconnected_at(*disconnected_at);
     session->set_journal(journal_);
@@ -136,12 +141,10 @@ std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
 }
 
 void Broker::restore_subscription(const std::shared_ptr<Session>& session,
-                                  const std::string& filter,
-                                  const mqtt::SubscribeOptions& options,
+                                  const std::string& filter, const mqtt::SubscribeOptions& options,
                                   std::uint32_t subscription_id) {
-    tree_.with_write([&](Tree& tree) {
-        tree.subscribe(filter, session.get(), options, subscription_id);
-    });
+    tree_.with_write(
+        [&](Tree& tree) { tree.subscribe(filter, session.get(), options, subscription_id); });
     session->add_subscription(filter, {options, subscription_id});
 }
 
@@ -151,9 +154,8 @@ void Broker::restore_will(const std::string& client_id, MessagePtr will, TimePoi
 }
 
 void Broker::restore_retained(const MessagePtr& message) {
-    retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
-        tree.set(message->topic, message);
-    });
+    retained_.with_write(
+        [&](topic::RetainedTree<MessagePtr>& tree) { tree.set(message->topic, message); });
 }
 
 void Broker::drop_subscriptions(Session& session) {
@@ -219,8 +221,7 @@ std::vector<Delivery> Broker::retained_for(const std::string& filter, std::uint8
 }
 
 SubscribeOutcome Broker::subscribe(const std::shared_ptr<Session>& session,
-                                   const std::string& filter,
-                                   const mqtt::SubscribeOptions& options,
+                                   const std::string& filter, const mqtt::SubscribeOptions& options,
                                    std::uint32_t subscription_id, TimePoint now) {
     const bool is_new = tree_.with_write([&](Tree& tree) {
         return tree.subscribe(filter, session.get(), options, subscription_id);
@@ -231,8 +232,8 @@ SubscribeOutcome Broker::subscribe(const std::shared_ptr<Session>& session,
     const bool shared = topic::parse_shared_filter(filter).is_shared;
     // MQTT 5 3.3.1.3 / 3.8.3.1: retain handling 0 sends always, 1 only for a new subscription,
     // 2 never; shared subscriptions never get retained messages.
-    const bool send_retained = !shared && (options.retain_handling == 0 ||
-                                           (options.retain_handling == 1 && is_new));
+    const bool send_retained =
+        !shared && (options.retain_handling == 0 || (options.retain_handling == 1 && is_new));
     if (send_retained) {
         for (auto& d : retained_for(filter, options.qos, now)) {
             if (subscription_id != 0) d.subscription_ids.push_back(subscription_id);
@@ -252,7 +253,8 @@ void Broker::schedule_will(const std::string& client_id, MessagePtr will, TimePo
     std::lock_guard lock(registry_mutex_);
     if (owner != nullptr) {
         auto it = registry_.find(client_id);
-        if (it != registry_.end() && it->second.owner != nullptr && it->second.owner != owner) return;
+        if (it != registry_.end() && it->second.owner != nullptr && it->second.owner != owner)
+            return;
     }
     if (journal_ != nullptr) journal_->will_saved(client_id, will, when);
     pending_wills_[client_id] = PendingWill{std::move(will), when};

@@ -28,7 +28,7 @@ namespace lampi::broker {
 
 // The party that holds a session's connection; the broker asks it to leave on takeover.
 class SessionOwner {
-public:
+  public:
     virtual ~SessionOwner() = default;
     // Thread-safe: called from the thread of the connection that takes the session over.
     virtual void kick(std::uint8_t reason) = 0;
@@ -46,7 +46,7 @@ struct SubscribeOutcome {
 };
 
 class Broker {
-public:
+  public:
     explicit Broker(const Settings& settings);
 
     Stats& stats() { return stats_; }
@@ -61,6 +61,8 @@ public:
     void restore_retained(const MessagePtr& message);
     void restore_will(const std::string& client_id, MessagePtr will, TimePoint when);
     Settings settings() const;
+    // The current settings, shared (not copied) by sessions and connections.
+    std::shared_ptr<const Settings> shared_settings() const;
     void update_settings(const Settings& s);
 
     // CONNECT: finds or creates the session and records `owner` as its holder, kicking the
@@ -78,8 +80,8 @@ public:
     std::size_t publish(const MessagePtr& message, const Session* origin, TimePoint now);
 
     SubscribeOutcome subscribe(const std::shared_ptr<Session>& session, const std::string& filter,
-                               const mqtt::SubscribeOptions& options,
-                               std::uint32_t subscription_id, TimePoint now);
+                               const mqtt::SubscribeOptions& options, std::uint32_t subscription_id,
+                               TimePoint now);
     // Returns true if the subscription existed.
     bool unsubscribe(Session& session, const std::string& filter);
 
@@ -96,11 +98,10 @@ public:
     std::size_t subscription_count() const;
     std::size_t retained_count() const;
     // Calls f(filter, client_id, options) for each subscription (SIGUSR2 dump).
-    void for_each_subscription(
-        const std::function<void(std::string_view, std::string_view, const mqtt::SubscribeOptions&)>&
-            f) const;
+    void for_each_subscription(const std::function<void(std::string_view, std::string_view,
+                                                        const mqtt::SubscribeOptions&)>& f) const;
 
-private:
+  private:
     struct RegistryEntry {
         std::shared_ptr<Session> session;
         SessionOwner* owner = nullptr;
@@ -121,7 +122,7 @@ private:
 
     Stats stats_;
     mutable std::mutex settings_mutex_;
-    Settings settings_;
+    std::shared_ptr<const Settings> settings_;
     std::atomic<bool> upgrade_outgoing_qos_{false};
     mutable std::mutex registry_mutex_;
     std::unordered_map<std::string, RegistryEntry> registry_;

@@ -23,12 +23,18 @@ std::string generate_client_id(const std::string& prefix) {
 // MQTT 5 reason codes mapped onto the six 3.1.1 CONNACK return codes.
 std::uint8_t v3_connack_code(std::uint8_t v5) {
     switch (v5) {
-        case rc::kSuccess: return mqtt::connack_v3::kAccepted;
-        case rc::kUnsupportedProtocolVersion: return mqtt::connack_v3::kUnacceptableProtocolVersion;
-        case rc::kClientIdentifierNotValid: return mqtt::connack_v3::kIdentifierRejected;
-        case rc::kBadUserNameOrPassword: return mqtt::connack_v3::kBadUserNameOrPassword;
-        case rc::kNotAuthorized: return mqtt::connack_v3::kNotAuthorized;
-        default: return mqtt::connack_v3::kServerUnavailable;
+        case rc::kSuccess:
+            return mqtt::connack_v3::kAccepted;
+        case rc::kUnsupportedProtocolVersion:
+            return mqtt::connack_v3::kUnacceptableProtocolVersion;
+        case rc::kClientIdentifierNotValid:
+            return mqtt::connack_v3::kIdentifierRejected;
+        case rc::kBadUserNameOrPassword:
+            return mqtt::connack_v3::kBadUserNameOrPassword;
+        case rc::kNotAuthorized:
+            return mqtt::connack_v3::kNotAuthorized;
+        default:
+            return mqtt::connack_v3::kServerUnavailable;
     }
 }
 
@@ -41,15 +47,14 @@ ClientConnection::ClientConnection(Broker& broker, Outlet& outlet,
       policy_holder_(std::move(policy)),
       policy_(*policy_holder_),
       peer_(std::move(peer)),
-      settings_(broker.settings()) {}
+      settings_holder_(broker.shared_settings()),
+      settings_(*settings_holder_) {}
 
 ClientConnection::~ClientConnection() {
     if (session_) session_->detach(&outlet_);
 }
 
-std::size_t ClientConnection::max_packet_size() const {
-    return settings_.max_packet_size;
-}
+std::size_t ClientConnection::max_packet_size() const { return settings_.max_packet_size; }
 
 void ClientConnection::send(const mqtt::Packet& packet) {
     thread_local std::string out;
@@ -293,7 +298,8 @@ void ClientConnection::publish_will(TimePoint now) {
     MessagePtr message = make_message(std::move(p), now);
     if (delay > 0 && session_expiry_ > 0) {
         const std::uint32_t wait = std::min(delay, session_expiry_);
-        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait), this);
+        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait),
+                              this);
         return;
     }
     broker_.publish(message, nullptr, now);

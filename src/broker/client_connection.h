@@ -31,7 +31,7 @@ struct ListenerPolicy {
 };
 
 class ClientConnection final : public SessionOwner {
-public:
+  public:
     // `policy` is shared by every connection of a listener.
     ClientConnection(Broker& broker, Outlet& outlet, std::shared_ptr<const ListenerPolicy> policy,
                      std::string peer);
@@ -60,7 +60,7 @@ public:
     std::size_t max_packet_size() const;
     const std::string& client_id() const { return client_id_; }
 
-private:
+  private:
     void handle_connect(mqtt::Connect& c, TimePoint now);
     bool check_connect(mqtt::Connect& c);
     std::uint8_t authenticate(mqtt::Connect& c);
@@ -93,7 +93,9 @@ private:
     const std::shared_ptr<const ListenerPolicy> policy_holder_;
     const ListenerPolicy& policy_;
     const std::string peer_;
-    const Settings settings_;  // as at accept; a reload applies to new connections
+    // As at accept; a reload applies to new connections.
+    const std::shared_ptr<const Settings> settings_holder_;
+    const Settings& settings_;
     std::string client_id_;
     std::optional<std::string> username_;
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
@@ -106,7 +108,8 @@ private:
     std::uint32_t client_max_packet_size_ = 0;
     std::unique_ptr<mqtt::Will> will_;  // most clients have none: no inline Properties
     std::shared_ptr<Session> session_;
-    std::unordered_map<std::uint16_t, std::string> topic_aliases_;
+    using TopicAliases = std::unordered_map<std::uint16_t, std::string>;
+    std::unique_ptr<TopicAliases> topic_aliases_;  // allocated by the first alias
     std::atomic<bool> kicked_{false};
     std::optional<std::string> transport_identity_;
 };

@@ -50,12 +50,14 @@ std::uint8_t ClientConnection::resolve_topic_alias(mqtt::Publish& p) {
     // MQTT 5 3.3.2.3.4: 0 and values above our Topic Alias Maximum are invalid.
     if (alias == 0 || alias > settings_.max_topic_alias) return rc::kTopicAliasInvalid;
     if (p.topic.empty()) {
-        auto it = topic_aliases_.find(alias);
         // An alias this connection never mapped: a protocol error (as Mosquitto answers).
-        if (it == topic_aliases_.end()) return rc::kProtocolError;
+        if (!topic_aliases_) return rc::kProtocolError;
+        auto it = topic_aliases_->find(alias);
+        if (it == topic_aliases_->end()) return rc::kProtocolError;
         p.topic = it->second;
     } else {
-        topic_aliases_[alias] = p.topic;
+        if (!topic_aliases_) topic_aliases_ = std::make_unique<TopicAliases>();
+        (*topic_aliases_)[alias] = p.topic;
     }
     return rc::kSuccess;
 }
@@ -66,8 +68,7 @@ std::uint8_t ClientConnection::check_publish(const mqtt::Publish& p) const {
     if (settings.message_size_limit > 0 && p.payload.size() > settings.message_size_limit) {
         return rc::kPacketTooLarge;
     }
-    if (p.properties.payload_format_indicator.value_or(0) == 1 &&
-        !mqtt::is_valid_utf8(p.payload)) {
+    if (p.properties.payload_format_indicator.value_or(0) == 1 && !mqtt::is_valid_utf8(p.payload)) {
         return rc::kPayloadFormatInvalid;  // MQTT 5 3.3.2.3.2
     }
     // Clients may not write into $SYS (Mosquitto lets bridges set their connection state).
@@ -163,8 +164,8 @@ void ClientConnection::handle_pub_response(const mqtt::PubResponse& r, TimePoint
             break;
         case mqtt::PacketType::Pubrec:
             if (!session_->on_pubrec(r.packet_id, r.reason_code, now) && mqtt::is_v5(version_)) {
-                send(mqtt::PubResponse{mqtt::PacketType::Pubrel, r.packet_id,
-                                       rc::kPacketIdentifierNotFound, {}});
+                send(mqtt::PubResponse{
+                    mqtt::PacketType::Pubrel, r.packet_id, rc::kPacketIdentifierNotFound, {}});
             }
             break;
         case mqtt::PacketType::Pubrel: {
@@ -198,8 +199,9 @@ std::uint8_t ClientConnection::check_subscription(const mqtt::Subscription& sub,
 
 void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now) {
     const bool v5 = mqtt::is_v5(version_);
-    const std::uint32_t sub_id =
-        s.properties.subscription_identifiers.empty() ? 0 : s.properties.subscription_identifiers[0];
+    const std::uint32_t sub_id = s.properties.subscription_identifiers.empty()
+                                     ? 0
+                                     : s.properties.subscription_identifiers[0];
     mqtt::Suback ack;
     ack.packet_id = s.packet_id;
     std::vector<Delivery> retained;

@@ -51,18 +51,18 @@ mqtt::Publish make_publish(const Delivery& d, std::uint16_t packet_id, bool dup,
 
 }  // namespace
 
-Session::Session(std::string client_id, const Settings& settings, Stats& stats)
-    : client_id_(std::move(client_id)), stats_(stats), settings_(settings) {}
+Session::Session(std::string client_id, std::shared_ptr<const Settings> settings, Stats& stats)
+    : client_id_(std::move(client_id)), stats_(stats), settings_(std::move(settings)) {}
 
-void Session::update_settings(const Settings& s) {
+void Session::update_settings(std::shared_ptr<const Settings> s) {
     std::lock_guard lock(mutex_);
-    settings_ = s;
+    settings_ = std::move(s);
 }
 
 std::size_t Session::window_locked() const {
     std::size_t window = client_receive_maximum_;
-    if (settings_.max_inflight_messages > 0) {
-        window = std::min(window, settings_.max_inflight_messages);
+    if (settings_->max_inflight_messages > 0) {
+        window = std::min(window, settings_->max_inflight_messages);
     }
     return window;
 }
@@ -70,7 +70,8 @@ std::size_t Session::window_locked() const {
 std::uint16_t Session::next_packet_id_locked() {
     // inflight_ is smaller than 65535 (bounded by the window), so a free id exists.
     do {
-        last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+        last_packet_id_ =
+            static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
     } while (inflight_.contains(last_packet_id_));
     return last_packet_id_;
 }
@@ -111,9 +112,10 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
     outlet_->send(out);
     thread_local unsigned sample = 0;
     if (++sample % Stats::kLatencySampleEvery == 0 && d.message->received_at != TimePoint{}) {
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-            now - d.message->received_at);
-        stats_.in_broker_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
+        const auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(now - d.message->received_at);
+        stats_.in_broker_latency.record(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
     }
     if (outlet_->pending_bytes() > Backpressure::kHighWater) {
         Backpressure::congested_target() = outlet_->weak_outlet();
@@ -134,9 +136,9 @@ void Session::send_pubrel_locked(std::uint16_t packet_id) {
 bool Session::enqueue_locked(Delivery&& d) {
     const std::size_t size = d.message->approximate_size();
     const bool count_full =
-        settings_.max_queued_messages > 0 && queue_.size() >= settings_.max_queued_messages;
+        settings_->max_queued_messages > 0 && queue_.size() >= settings_->max_queued_messages;
     const bool bytes_full =
-        settings_.max_queued_bytes > 0 && queued_bytes_ + size > settings_.max_queued_bytes;
+        settings_->max_queued_bytes > 0 && queued_bytes_ + size > settings_->max_queued_bytes;
     if (count_full || bytes_full) {
         Stats::add(stats_.publish_dropped);
         return false;
@@ -215,12 +217,12 @@ bool Session::deliver(Delivery d, TimePoint now) {
     if (d.message->expired(now)) return false;
     if (!may_read_locked(*d.message)) return false;
     if (outlet_ == nullptr) {
-        if (d.qos == 0 && !settings_.queue_qos0_messages) return false;
+        if (d.qos == 0 && !settings_->queue_qos0_messages) return false;
         return enqueue_locked(std::move(d));
     }
     if (d.qos == 0) {
-        if (settings_.max_client_buffer_bytes > 0 &&
-            outlet_->pending_bytes() > settings_.max_client_buffer_bytes) {
+        if (settings_->max_client_buffer_bytes > 0 &&
+            outlet_->pending_bytes() > settings_->max_client_buffer_bytes) {
             Stats::add(stats_.publish_dropped);
             return false;
         }
@@ -264,9 +266,8 @@ void Session::fill_window_locked(TimePoint now) {
     }
 }
 
-void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
-                     std::uint16_t receive_maximum, std::uint32_t max_packet_size,
-                     TimePoint now) {
+void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version, std::uint16_t receive_maximum,
+                     std::uint32_t max_packet_size, TimePoint now) {
     std::lock_guard lock(mutex_);
     outlet_ = outlet;
     version_ = version;
@@ -276,7 +277,8 @@ void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
     online_.store(true, std::memory_order_relaxed);
     // MQTT 3.1.1 4.4 / MQTT 5 4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in order.
     for (auto it = inflight_.begin(); it != inflight_.end();) {
-        if (it->second.delivery.message->expired(now) && it->second.state != OutState::WaitPubcomp) {
+        if (it->second.delivery.message->expired(now) &&
+            it->second.state != OutState::WaitPubcomp) {
             journal_remove_locked(it->second.delivery);
             it = inflight_.erase(it);
             continue;

@@ -47,7 +47,7 @@ struct SessionSubscription {
 // when empty, and most sessions never queue anything.
 template <class T>
 class LazyDeque {
-public:
+  public:
     bool empty() const { return !items_ || items_->empty(); }
     std::size_t size() const { return items_ ? items_->size() : 0; }
     void push_back(T&& v) {
@@ -60,13 +60,13 @@ public:
         if (items_->empty()) items_.reset();
     }
 
-private:
+  private:
     std::unique_ptr<std::deque<T>> items_;
 };
 
 class Session {
-public:
-    Session(std::string client_id, const Settings& settings, Stats& stats);
+  public:
+    Session(std::string client_id, std::shared_ptr<const Settings> settings, Stats& stats);
 
     const std::string& client_id() const { return client_id_; }
 
@@ -107,7 +107,7 @@ public:
     void set_disconnected_at(TimePoint t);
     bool expired(TimePoint now) const;
 
-    void update_settings(const Settings& s);
+    void update_settings(std::shared_ptr<const Settings> s);
     // Records what must survive a restart while the session is persistent (expiry > 0).
     void set_journal(Journal* journal);
     // Start-up restore from the journal (not journaled again).
@@ -120,7 +120,7 @@ public:
     std::size_t queued_count() const;
     std::size_t inflight_count() const;
 
-private:
+  private:
     enum class OutState : std::uint8_t { WaitPuback, WaitPubrec, WaitPubcomp };
     struct InFlight {
         Delivery delivery;
@@ -143,7 +143,7 @@ private:
     const std::string client_id_;
     Stats& stats_;
     mutable std::mutex mutex_;
-    Settings settings_;
+    std::shared_ptr<const Settings> settings_;  // never null
     Outlet* outlet_ = nullptr;
     std::atomic<bool> online_{false};
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;

@@ -19,6 +19,7 @@
 #include "broker/outlet.h"
 #include "server/transport.h"
 #include "server/watchdog.h"
+#include "server/write_batch.h"
 
 namespace lampi::server {
 
@@ -44,6 +45,7 @@ class ConnectionBase : public broker::Outlet {
 template <class Transport>
 class StreamConnection final : public ConnectionBase,
                                public Watched,
+                               public DirectFlush,
                                public std::enable_shared_from_this<StreamConnection<Transport>> {
   public:
     template <class Socket>
@@ -82,6 +84,7 @@ class StreamConnection final : public ConnectionBase,
     // Waits while a subscriber this connection published to is above its high water mark.
     boost::asio::awaitable<void> wait_for_congested_target();
     void flush();
+    void flush_direct() override;
     void on_written(const boost::system::error_code& ec, std::size_t n);
     void finish_close();
 

@@ -1,6 +1,8 @@
 #pragma once
 // Template bodies of StreamConnection; instantiated in stream_connection.cpp (plain, TLS) and
 // ws_connection.cpp (WebSocket), so Beast is compiled only where needed.
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -106,7 +108,10 @@ void StreamConnection<Transport>::on_read(const boost::system::error_code& ec, s
     }
     in_end_ += n;
     note_received(n);
-    in_begin_ += consume_input({in_.data() + in_begin_, in_end_ - in_begin_}, last_received_);
+    {
+        WriteBatch batch;
+        in_begin_ += consume_input({in_.data() + in_begin_, in_end_ - in_begin_}, last_received_);
+    }
     if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
     if (client_.closing()) {
         end_of_stream();
@@ -132,7 +137,12 @@ void StreamConnection<Transport>::on_readable(const boost::system::error_code& e
             read_more();
             return;
         }
-        if (read_ec || !take_input({scratch.data(), n})) {
+        bool ok = !read_ec;
+        if (ok) {
+            WriteBatch batch;
+            ok = take_input({scratch.data(), n});
+        }
+        if (!ok) {
             end_of_stream();
             return;
         }
@@ -273,6 +283,38 @@ void StreamConnection<Transport>::send(std::string_view bytes) {
     pending_.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (!write_active_ && !flush_posted_) {
         flush_posted_ = true;
+        if constexpr (Transport::kWaitReadable) {
+            if (auto* batch = WriteBatch::current()) {
+                batch->defer(this->shared_from_this());
+                return;
+            }
+        }
+        asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::flush_direct() {
+    if constexpr (Transport::kWaitReadable) {
+        std::lock_guard lock(out_mutex_);
+        // The fd stays open while closed_ is false: finish_close sets it under this mutex first.
+        if (write_active_ || closed_) {
+            flush_posted_ = false;  // on_written (or nobody) takes over what is queued
+            return;
+        }
+        if (!out_.empty()) {
+            const ssize_t n = ::send(transport_.native_fd(), out_.data(), out_.size(),
+                                     MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                out_.erase(0, static_cast<std::size_t>(n));
+                pending_.fetch_sub(static_cast<std::size_t>(n), std::memory_order_relaxed);
+            }
+        }
+        if (out_.empty() && !close_requested_) {
+            flush_posted_ = false;
+            return;
+        }
+        // The socket is full, failed, or a close is due: the owner's worker finishes the job.
         asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
     }
 }

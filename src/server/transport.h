@@ -53,6 +53,8 @@ class PlainTransport {
     std::size_t read_some_now(boost::asio::mutable_buffer b, boost::system::error_code& ec) {
         return socket_.read_some(b, ec);
     }
+    // For writes from other threads (WriteBatch); valid until close().
+    int native_fd() { return socket_.native_handle(); }
     template <class Buffer, class Handler>
     void async_write(const Buffer& b, Handler&& h);
     void close();

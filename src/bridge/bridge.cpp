@@ -215,7 +215,11 @@ client::ConnectionOptions Bridge::remote_options() {
         // The remote tells everyone the bridge is gone when the link breaks (MQTT will).
         s.will = mqtt::Will{config_.effective_notification_topic(), "0", 1, true, {}};
     }
-    s.max_inflight = 20;
+    // Mosquitto's bridge window: max_inflight_messages (0: none), within the remote's Receive
+    // Maximum (v5, applied by the session). The local side delivers to the bridge with the same
+    // window, and each local message is acknowledged once the remote acknowledged it.
+    const std::size_t window = broker_.settings().max_inflight_messages;
+    s.max_inflight = static_cast<std::uint16_t>(window == 0 || window > 65535 ? 0 : window);
     return o;
 }
 

@@ -280,10 +280,7 @@ void Bridge::on_remote_event(const client::Event& e) {
             log(LogType::Error, "Bridge {}: connection refused by {} (reason {}).",
                 config_.connection, status().address, static_cast<int>(c->reason_code));
             // MQTT 3.1.1 CONNACK 1: the remote does not take the bridge bit (try_private).
-            if (c->reason_code == 1 && use_bridge_bit_ && config_.try_private) {
-                use_bridge_bit_ = false;
-                retry_now_ = true;
-            }
+            if (c->reason_code == 1 && use_bridge_bit_ && config_.try_private) drop_bridge_bit();
         }
     } else if (auto* m = std::get_if<client::event::Message>(&e)) {
         on_remote_message(mqtt::Publish(m->publish));
@@ -303,6 +300,15 @@ void Bridge::on_remote_event(const client::Event& e) {
             }
         }
     }
+}
+
+// The remote does not take the bridge bit (try_private): Mosquitto would retry with it forever.
+void Bridge::drop_bridge_bit() {
+    log(LogType::Notice,
+        "Bridge {}: {} refused the bridge bit (try_private); reconnecting without it.",
+        config_.connection, status().address);
+    use_bridge_bit_ = false;
+    retry_now_ = true;
 }
 
 void Bridge::on_remote_connected(const client::event::Connected& c) {
@@ -346,8 +352,7 @@ void Bridge::on_remote_lost(const std::string& why) {
         config_.bridge_protocol_version != BridgeProtocolVersion::MqttV50 && remote_up_ == false &&
         why == "Connection closed") {
         // Some brokers (RabbitMQ) close instead of answering CONNACK 1 to the bridge bit.
-        use_bridge_bit_ = false;
-        retry_now_ = true;
+        drop_bridge_bit();
     }
     if (!remote_up_) {
         // Logged loudly once per state change, then at debug level while it keeps failing.

@@ -186,7 +186,8 @@ client::ConnectionOptions Bridge::remote_options() {
     o.port = first.port;
     o.bind_address = config_.bridge_bind_address;
     o.nodelay = true;
-    if (!config_.bridge_cafile.empty() || !config_.bridge_capath.empty()) {
+    if (!config_.bridge_cafile.empty() || !config_.bridge_capath.empty() ||
+        !config_.bridge_identity.empty()) {
         client::TlsOptions tls;
         tls.cafile = config_.bridge_cafile;
         tls.capath = config_.bridge_capath;
@@ -195,6 +196,8 @@ client::ConnectionOptions Bridge::remote_options() {
         tls.insecure = config_.bridge_insecure;
         tls.version = config_.bridge_tls_version;
         tls.alpn = config_.bridge_alpn;
+        tls.psk_identity = config_.bridge_identity;
+        tls.psk = config_.bridge_psk;
         o.tls = tls;
     }
     o.reconnect.enabled = config_.start_type != BridgeStartType::Once;

@@ -1,11 +1,13 @@
-"""The LAMPi bridge against clustered MQTT services (issue: bridges, "beyond one cloud machine"):
-the same bridge stanza as against Mosquitto, unchanged, to a 2-node nats-server cluster and to a
-RabbitMQ node with its MQTT plugin, both from Debian.
+"""A lamp fleet bridged to clustered MQTT services (issue: bridges, "beyond one cloud machine"):
+two lamps' lampi-brokers, each with the course's bridge stanza unchanged (as against Mosquitto),
+bridged to a 2-node nats-server cluster and to a RabbitMQ node with its MQTT plugin, both from
+Debian.
 
 Everything is started by the example itself, examples/bridge-cluster/run.sh (its configs are the
-ones under test), with free ports and a temporary state directory. Checked on each service:
-messages cross in both directions with the right topics, only as the topic lines say; the
-bridge's notifications ("1" on connect, "0" from the will when the lamp's broker dies); and the
+ones under test), with free ports and a temporary state directory. Checked on each service, for
+each lamp: messages cross in both directions with the right topics, only as the topic lines say
+and only to that lamp; the bridge's notifications ("1" on connect, retained for new cloud
+clients; "0" from the will when a lamp's broker dies, while the other lamp stays up); and the
 refused bridge bit (try_private): nats-server answers CONNACK 1, RabbitMQ closes the connection,
 and in both cases the bridge reconnects once without the bit instead of retrying forever.
 
@@ -16,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -24,7 +27,7 @@ import uuid
 
 import pytest
 
-from testing.broker import REPO_ROOT, broker_binary, free_port, is_mosquitto
+from testing.broker import REPO_ROOT, broker_binary, free_port, is_mosquitto, wait_until
 from test_bridge import QUIET, Watch, is_msg, note_topic
 
 RUN = REPO_ROOT / "examples" / "bridge-cluster" / "run.sh"
@@ -40,15 +43,38 @@ lampi_only = pytest.mark.skipif(
     is_mosquitto(), reason="Mosquitto retries forever with the bridge bit against RabbitMQ")
 
 
+def two_free_ports():
+    """A port p with p and p + 1 both free a moment ago (run.sh counts lamp ports up)."""
+    for _ in range(50):
+        p = free_port()
+        if p < 65535 and port_free(p + 1):
+            return p
+    raise AssertionError("no two consecutive free ports")
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+class Lamp:
+    def __init__(self, dev, pid, port, remote):
+        self.dev, self.pid, self.port, self.remote = dev, pid, port, remote
+
+
 class Stack:
-    """examples/bridge-cluster/run.sh MODE in the background, until stop()."""
+    """examples/bridge-cluster/run.sh MODE with two lamps, in the background until stop()."""
 
     def __init__(self, mode, ready_within):
-        self.dev = "b827eb" + uuid.uuid4().hex[:6]
-        self.edge, self.cloud, self.cloud2 = free_port(), free_port(), free_port()
+        devs = ["b827eb" + uuid.uuid4().hex[:6] for _ in range(2)]
+        self.cloud, self.cloud2 = free_port(), free_port()
         self.state = tempfile.mkdtemp(prefix=f"lampi-bridge-{mode}-")
-        env = dict(os.environ, LAMPI_BROKER=broker_binary(), DEVICE_ID=self.dev,
-                   EDGE_PORT=str(self.edge), CLOUD_PORT=str(self.cloud),
+        env = dict(os.environ, LAMPI_BROKER=broker_binary(), DEVICE_IDS=" ".join(devs),
+                   EDGE_PORT=str(two_free_ports()), CLOUD_PORT=str(self.cloud),
                    CLOUD_PORT2=str(self.cloud2), STATE_DIR=self.state)
         self.proc = subprocess.Popen(["bash", str(RUN), mode], env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
@@ -64,10 +90,15 @@ class Stack:
         if not ready.wait(ready_within):
             self.stop()
             raise AssertionError(f"run.sh {mode} not ready in {ready_within} s: {self.output}")
-        self.edge_pid = int(re.search(r"\(pid (\d+)\)", self.output[-1]).group(1))
+        self.lamps = []
+        for line in self.output:
+            m = re.match(r"lamp (\w+): pid (\d+), port (\d+), bridged to (.*)$", line)
+            if m:
+                self.lamps.append(Lamp(m[1], int(m[2]), int(m[3]), m[4].split()))
+        assert [lamp.dev for lamp in self.lamps] == devs, self.output
 
-    def edge_log(self):
-        with open(os.path.join(self.state, "edge.log")) as f:
+    def edge_log(self, lamp):
+        with open(os.path.join(self.state, lamp.dev, "edge.log")) as f:
             return f.read()
 
     def stop(self):
@@ -94,87 +125,113 @@ def watch():
         w.close()
 
 
-def check_crossing(s, edge_port, cloud_pub_port, cloud_sub_port, watch):
-    """The LAMPi topic lines, both ways, against the cloud service; returns the cloud watcher."""
-    dev = s.dev
-    # QoS 1: both services grant QoS 1 for a QoS 2 subscription (neither does QoS 2).
-    cloud = watch(cloud_sub_port, [f"devices/{dev}/#", note_topic(dev)], qos=1)
-    edge = watch(edge_port, ["lamp/#"], qos=1)
-    assert cloud.wait_for(is_msg(note_topic(dev), b"1"), DEADLINE), \
-        f"no notification '1' on the cloud: {cloud.seen()}; edge log:\n{s.edge_log()}"
+def check_fleet(s, cloud_port, watch):
+    """Each lamp's LAMPi topic lines, both ways, seen from the cloud service at `cloud_port`;
+    returns the cloud watcher."""
+    devs = [lamp.dev for lamp in s.lamps]
+    # QoS 1: both services grant QoS 1 for a QoS 2 subscription (neither does QoS 2). The
+    # notification topics exactly: RabbitMQ sends retained messages to exact subscriptions only.
+    cloud = watch(cloud_port, ["devices/#"] + [note_topic(d) for d in devs], qos=1)
+    edges = [watch(lamp.port, ["lamp/#"], qos=1) for lamp in s.lamps]
+    for lamp in s.lamps:
+        assert cloud.wait_for(is_msg(note_topic(lamp.dev), b"1"), DEADLINE), \
+            f"no notification '1' for {lamp.dev}: {cloud.seen()}; log:\n{s.edge_log(lamp)}"
 
-    # Out: lamp/changed and lamp/connection/+/state, under devices/<id>/.
-    edge.publish("lamp/changed", b'{"on": true}', qos=1, retain=True)
-    edge.publish("lamp/connection/lamp_service/state", b"1", qos=1, retain=True)
-    edge.publish("lamp/other", b"stays", qos=1)
-    assert cloud.wait_for(is_msg(f"devices/{dev}/lamp/changed", b'{"on": true}'), DEADLINE), \
-        f"lamp/changed did not cross: {cloud.seen()}"
-    assert cloud.wait_for(is_msg(f"devices/{dev}/lamp/connection/lamp_service/state", b"1"),
-                          DEADLINE), f"the service state did not cross: {cloud.seen()}"
+    for dev, edge in zip(devs, edges):
+        # Out: lamp/changed and lamp/connection/+/state, under devices/<id>/.
+        state = ('{"on": true, "client": "%s"}' % dev).encode()
+        edge.publish("lamp/changed", state, qos=1, retain=True)
+        edge.publish("lamp/connection/lamp_service/state", b"1", qos=1, retain=True)
+        edge.publish("lamp/other", b"stays", qos=1)
+        assert cloud.wait_for(is_msg(f"devices/{dev}/lamp/changed", state), DEADLINE), \
+            f"lamp/changed of {dev} did not cross: {cloud.seen()}"
+        assert cloud.wait_for(is_msg(f"devices/{dev}/lamp/connection/lamp_service/state", b"1"),
+                              DEADLINE), f"the service state of {dev} did not cross: {cloud.seen()}"
+        # In: lamp/set_config and lamp/associated, published on the cloud for this lamp.
+        cfg = ('{"on": false, "client": "%s"}' % dev).encode()
+        cloud.publish(f"devices/{dev}/lamp/set_config", cfg, qos=1)
+        cloud.publish(f"devices/{dev}/lamp/associated", b'{"associated": true}', qos=1)
+        assert edge.wait_for(is_msg("lamp/set_config", cfg), DEADLINE), \
+            f"set_config did not come in to {dev}: {edge.seen()}"
+        assert edge.wait_for(is_msg("lamp/associated"), DEADLINE), \
+            f"associated did not come in to {dev}: {edge.seen()}"
+        # An out-only topic published on the cloud does not come in.
+        cloud.publish(f"devices/{dev}/lamp/changed", b"from the cloud", qos=1)
 
-    # In: lamp/set_config and lamp/associated, published on the cloud.
-    cloud.publish(f"devices/{dev}/lamp/set_config", b'{"on": false}', qos=1)
-    cloud.publish(f"devices/{dev}/lamp/associated", b'{"associated": true, "code": "abc"}',
-                  qos=1)
-    assert edge.wait_for(is_msg("lamp/set_config", b'{"on": false}'), DEADLINE), \
-        f"set_config did not come in: {edge.seen()}"
-    assert edge.wait_for(is_msg("lamp/associated"), DEADLINE), \
-        f"associated did not come in: {edge.seen()}"
-
-    # Only what the lines say: no other topic out, no out topic back in, no echo.
-    cloud.publish(f"devices/{dev}/lamp/changed", b"from the cloud", qos=1)
     time.sleep(QUIET)
     assert not cloud.seen(lambda m: m[0].endswith("lamp/other")), cloud.seen()
-    assert not edge.seen(is_msg("lamp/changed", b"from the cloud")), edge.seen()
-    assert len(edge.seen(is_msg("lamp/changed", b'{"on": true}'))) == 1, edge.seen()
-    assert len(edge.seen(is_msg("lamp/set_config"))) == 1, edge.seen()
+    for dev, edge in zip(devs, edges):
+        # Each lamp got its own command once, and nothing else: no echo, no other lamp's.
+        assert [m[1] for m in edge.seen(lambda m: m[0] == "lamp/set_config")] == \
+            [('{"on": false, "client": "%s"}' % dev).encode()], edge.seen()
+        assert len(edge.seen(lambda m: m[0] == "lamp/changed")) == 1, edge.seen()
+        assert len(edge.seen(lambda m: m[0] == "lamp/associated")) == 1, edge.seen()
     return cloud
 
 
-def check_will(s, cloud):
-    """The lamp's broker dies: the service publishes the bridge's will, '0'."""
-    os.kill(s.edge_pid, signal.SIGKILL)
-    # keepalive_interval 10 in the example: the service notices the closed socket at once.
-    assert cloud.wait_for(is_msg(note_topic(s.dev), b"0"), DEADLINE), \
-        f"no '0' notification after the lamp's broker died: {cloud.seen()}"
+def check_will(s, cloud, watch):
+    """The first lamp's broker dies: the service publishes that bridge's will, '0'; the other
+    lamp stays up and steerable."""
+    gone, other = s.lamps
+    before = len(cloud.seen())
+    os.kill(gone.pid, signal.SIGKILL)
+    died = is_msg(note_topic(gone.dev), b"0")
+    assert wait_until(lambda: any(died(m) for m in cloud.seen()[before:]), DEADLINE), \
+        f"no '0' notification after {gone.dev}'s broker died: {cloud.seen()}"
+    assert not [m for m in cloud.seen()[before:] if m[0] == note_topic(other.dev)], cloud.seen()
+    edge = watch(other.port, ["lamp/set_config"], qos=1)
+    cloud.publish(f"devices/{other.dev}/lamp/set_config", b"still here", qos=1)
+    assert edge.wait_for(is_msg("lamp/set_config", b"still here"), DEADLINE), edge.seen()
 
 
 @needs_nats
-def test_lamp_bridged_to_a_nats_cluster(watch):
+def test_lamp_fleet_bridged_to_a_nats_cluster(watch):
     s = Stack("nats", ready_within=60)
     try:
-        # The bridge is on node 1; the cloud's clients use node 2 and node 1.
-        cloud = check_crossing(s, s.edge, s.cloud, s.cloud2, watch)
-        log = s.edge_log()
-        # nats-server refuses the bridge bit with CONNACK 1: one refusal, then connected without.
-        assert log.count("connection refused by") == 1 and "(reason 1)" in log, log
-        assert re.search(r"\(reason 1\)[\s\S]*refused the bridge bit \(try_private\); reconnecting "
-                         r"without it[\s\S]*connected to 127\.0\.0\.1:%d" % s.cloud, log), log
-        # A new cloud client on the other node gets the retained state and notification.
-        late = watch(s.cloud, [f"devices/{s.dev}/lamp/changed", note_topic(s.dev)], qos=1)
-        assert late.wait_for(is_msg(f"devices/{s.dev}/lamp/changed", retain=True), DEADLINE), \
-            late.seen()
-        assert late.wait_for(is_msg(note_topic(s.dev), b"1", retain=True), DEADLINE), late.seen()
-        check_will(s, cloud)
+        # Lamp 1 is bridged to node 1 first, lamp 2 to node 2: the cloud's client on node 2 sees
+        # both, so messages cross between nodes.
+        assert [lamp.remote[0] for lamp in s.lamps] == \
+            [f"127.0.0.1:{s.cloud}", f"127.0.0.1:{s.cloud2}"], s.output
+        cloud = check_fleet(s, s.cloud2, watch)
+        for lamp in s.lamps:
+            log = s.edge_log(lamp)
+            # nats-server refuses the bridge bit with CONNACK 1: one refusal, then connected
+            # without it.
+            assert log.count("connection refused by") == 1 and "(reason 1)" in log, log
+            assert re.search(r"\(reason 1\)[\s\S]*refused the bridge bit \(try_private\); "
+                             r"reconnecting without it[\s\S]*connected to %s"
+                             % re.escape(lamp.remote[0]), log), log
+        # A new cloud client on node 1 gets the retained state and notifications (JetStream
+        # keeps retained messages for wildcard subscriptions too).
+        late = watch(s.cloud, ["devices/+/lamp/changed", "$SYS/broker/connection/+/state"], qos=1)
+        for lamp in s.lamps:
+            assert late.wait_for(is_msg(f"devices/{lamp.dev}/lamp/changed", retain=True),
+                                 DEADLINE), late.seen()
+            assert late.wait_for(is_msg(note_topic(lamp.dev), b"1", retain=True), DEADLINE), \
+                late.seen()
+        check_will(s, cloud, watch)
     finally:
         s.stop()
 
 
 @needs_rabbitmq
 @lampi_only
-def test_lamp_bridged_to_rabbitmq(watch):
+def test_lamp_fleet_bridged_to_rabbitmq(watch):
     s = Stack("rabbitmq", ready_within=120)
     try:
-        cloud = check_crossing(s, s.edge, s.cloud, s.cloud, watch)
-        log = s.edge_log()
-        # RabbitMQ closes the connection on the bridge bit; the next attempt goes without it.
-        failures = re.findall(r"cannot connect to [^\n]*", log)
-        assert failures == [f"cannot connect to 127.0.0.1:{s.cloud}: Connection closed."], log
-        assert log.count(f"connected to 127.0.0.1:{s.cloud}") == 1, log
-        assert "refused the bridge bit (try_private); reconnecting without it" in log, log
+        cloud = check_fleet(s, s.cloud, watch)
+        for lamp in s.lamps:
+            log = s.edge_log(lamp)
+            # RabbitMQ closes the connection on the bridge bit; the next attempt goes without it.
+            failures = re.findall(r"cannot connect to [^\n]*", log)
+            assert failures == [f"cannot connect to 127.0.0.1:{s.cloud}: Connection closed."], log
+            assert "refused the bridge bit (try_private); reconnecting without it" in log, log
+            assert log.count(f"connected to 127.0.0.1:{s.cloud}") == 1, log
         # RabbitMQ keeps retained messages per exact topic (a wildcard subscription gets none).
-        late = watch(s.cloud, [note_topic(s.dev)], qos=1)
-        assert late.wait_for(is_msg(note_topic(s.dev), b"1", retain=True), DEADLINE), late.seen()
-        check_will(s, cloud)
+        late = watch(s.cloud, [note_topic(lamp.dev) for lamp in s.lamps], qos=1)
+        for lamp in s.lamps:
+            assert late.wait_for(is_msg(note_topic(lamp.dev), b"1", retain=True), DEADLINE), \
+                late.seen()
+        check_will(s, cloud, watch)
     finally:
         s.stop()

@@ -17,6 +17,8 @@
 #include <random>
 #include <variant>
 
+#include "client/tls_psk.h"
+
 namespace lampi::client {
 
 namespace asio = boost::asio;
@@ -57,6 +59,7 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     ConnectionOptions options_;
     Session session_;
     Transport transport_;
+    PskCredentials psk_;  // TLS-PSK: read by OpenSSL during handshakes
     asio::steady_timer write_signal_;
     asio::steady_timer tick_timer_;
     asio::steady_timer retry_timer_;
@@ -167,6 +170,15 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
             error = ec.message();
             return false;
         }
+        if (!t.psk_identity.empty()) {
+            auto key = psk_from_hex(t.psk);
+            if (!key) {
+                error = "the PSK is not a hexadecimal key";
+                return false;
+            }
+            psk_ = PskCredentials{t.psk_identity, std::move(*key)};
+        }
+        // With PSK the server sends no certificate; one that does is verified as usual.
         ctx.set_verify_mode(asio::ssl::verify_peer);
         return true;
     }
@@ -196,6 +208,9 @@ struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
             tls->set_verify_callback(asio::ssl::host_name_verification(options_.host));
         }
         SSL_set_tlsext_host_name(tls->native_handle(), options_.host.c_str());
+        if (!options_.tls->psk_identity.empty()) {
+            use_psk(tls->native_handle(), psk_, !options_.tls->ciphers.empty());
+        }
         if (!options_.tls->alpn.empty()) {
             std::string protos(1, static_cast<char>(options_.tls->alpn.size()));
             protos += options_.tls->alpn;

@@ -30,6 +30,9 @@ struct TlsOptions {
     std::string version;      // "tlsv1.3", "tlsv1.2", "tlsv1.1"; empty: tlsv1.2 or newer
     std::string ciphers;      // OpenSSL cipher list for TLS <= 1.2
     std::string alpn;         // e.g. "mqtt"
+    // TLS-PSK instead of certificates when psk_identity is set; psk is the key in hex.
+    std::string psk_identity;
+    std::string psk;
 };
 
 struct ReconnectPolicy {

@@ -1,4 +1,5 @@
 // lampi-broker: an MQTT 3.1.1 / 5.0 broker that takes Mosquitto's flags and config files.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -66,7 +67,16 @@ bool daemonise() {
 
 }  // namespace
 
+namespace {
+// Output buffers of stalled readers reach megabytes. With glibc's default, freeing such a block
+// raises the mmap threshold, so the next ones come from the heap and stay in the process after
+// the reader goes away; a fixed threshold keeps every large buffer in its own mapping, returned
+// to the system when freed.
+void keep_large_buffers_returnable() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
+}  // namespace
+
 int main(int argc, char** argv) {
+    keep_large_buffers_returnable();
     Args args;
     if (int rc = parse_args(argc, argv, args); rc >= 0) return rc;
     auto result = load_config(args);

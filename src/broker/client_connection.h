@@ -31,6 +31,9 @@ struct ListenerPolicy {
     std::uint16_t port = 0;
     std::uint8_t max_qos = 2;  // Mosquitto's per-listener max_qos (MQTT 5 Maximum QoS)
     std::uint16_t max_topic_alias = 10;         // per listener, as in Mosquitto 2
+    // The broker's own bridge (bridge/): it carries many clients' traffic and counts on its
+    // local acknowledgements, so Receive Maximum and max_publish_rate do not apply to it.
+    bool in_process_bridge = false;
     std::shared_ptr<AccessControlSlot> access;  // password and ACL checks; may be empty
 };
 

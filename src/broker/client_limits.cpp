@@ -11,6 +11,7 @@ namespace lampi::broker {
 namespace rc = mqtt::reason;
 
 void ClientConnection::set_up_inbound_limits(std::optional<std::uint16_t> receive_maximum) {
+    if (policy_.in_process_bridge) return;
     if (receive_maximum) inbound_quota_ = std::make_shared<InboundQuota>(*receive_maximum);
     if (settings_.max_publish_rate > 0) {
         rate_limiter_ = std::make_unique<PublishRateLimiter>(settings_.max_publish_rate);

@@ -169,6 +169,20 @@ TEST_F(FlowControlTest, Qos2RefusedAtPubrecEndsItsFlow) {
     EXPECT_FALSE(c.outlet->closed());
 }
 
+TEST_F(FlowControlTest, TheBrokersOwnBridgeIsExemptFromPerClientLimits) {
+    settings_.max_inflight_messages = 1;
+    settings_.max_publish_rate = 1;
+    rebuild_broker();
+    mqtt::Connect pkt;
+    pkt.client_id = "local.bridge";
+    pkt.version = mqtt::ProtocolVersion::V5;
+    ListenerPolicy policy;
+    policy.in_process_bridge = true;
+    Client c = connect(pkt, policy);
+    for (std::uint16_t id = 1; id <= 5; ++id) c.conn->on_packet(publish("t", "x", 2, id), now_);
+    EXPECT_FALSE(c.outlet->closed());
+}
+
 TEST_F(FlowControlTest, NoReceiveMaximumIsEnforcedWhenMaxInflightMessagesIsUnlimited) {
     settings_.max_inflight_messages = 0;
     rebuild_broker();

@@ -16,7 +16,6 @@
 #include "broker/inbound_quota.h"
 #include "broker/outlet.h"
 #include "broker/publish_rate_limiter.h"
-#include "broker/response_information.h"
 #include "mqtt/codec.h"
 
 namespace lampi::broker {

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "broker/client_connection.h"
+#include "broker/response_information.h"
 
 namespace lampi::broker {
 

@@ -226,6 +226,7 @@ TEST_F(FlowControlTest, OverMemoryLimitAV5PublishIsRefusedWith0x97AndNotStored) 
     Client c = connect_v5("pub");
     c.outlet->take(c.version);
     c.conn->on_packet(publish("big", std::string(900, 'r'), 1, 1, true), now_);  // retained
+    const auto dropped_before = Stats::get(broker_->stats().publish_dropped);
     c.conn->on_packet(publish("t", std::string(200, 'x'), 1, 2), now_);
     c.conn->on_packet(publish("t", std::string(200, 'x'), 2, 3), now_);
     c.conn->on_packet(publish("t", std::string(200, 'x'), 0), now_);
@@ -233,6 +234,7 @@ TEST_F(FlowControlTest, OverMemoryLimitAV5PublishIsRefusedWith0x97AndNotStored) 
         answers(c),
         (Answers{{kPuback, 0x10}, {kPuback, rc::kQuotaExceeded}, {kPubrec, rc::kQuotaExceeded}}));
     EXPECT_TRUE(publishes(sub).empty());
+    EXPECT_EQ(Stats::get(broker_->stats().publish_dropped), dropped_before + 3);
     EXPECT_FALSE(c.outlet->closed());
     c.conn->on_packet(publish("big", "", 1, 4, true), now_);  // clears the retained message
     c.conn->on_packet(publish("t", std::string(200, 'x'), 1, 5), now_);

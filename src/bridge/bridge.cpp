@@ -59,7 +59,9 @@ void Bridge::connect_local() {
         if (!stopping_) on_local_packet(std::move(p));
     });
     // An in-process client: no credentials to check.
-    auto policy = std::make_shared<const broker::ListenerPolicy>();
+    broker::ListenerPolicy local_policy;
+    local_policy.in_process_bridge = true;
+    auto policy = std::make_shared<const broker::ListenerPolicy>(std::move(local_policy));
     local_ = std::make_unique<broker::ClientConnection>(broker_, *link_, std::move(policy),
                                                         "bridge " + config_.connection);
     mqtt::Connect c;

@@ -15,6 +15,7 @@ struct Target {
     std::uint8_t qos;
     bool retain_as_published;
     std::uint32_t subscription_id;
+    bool shared = false;
 };
 
 std::uint8_t delivery_qos(std::uint8_t message_qos, std::uint8_t granted, bool upgrade) {
@@ -49,6 +50,7 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
         Session* s = targets[i].session;
         std::uint8_t granted = 0;
         bool rap = false;
+        const std::size_t first = i;
         for (; i < targets.size() && targets[i].session == s; ++i) {
             granted = std::max(granted, targets[i].qos);
             rap = rap || targets[i].retain_as_published;
@@ -58,6 +60,8 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
         }
         d.qos = delivery_qos(m->qos, granted, upgrade);
         d.retain = rap && m->retain;
+        // A copy that also serves a plain subscription stays with this client whatever happens.
+        d.via_shared = i - first == 1 && targets[first].shared;
         if (s->deliver(std::move(d), now)) ++delivered;
     }
 }
@@ -66,7 +70,9 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
 
 Broker::Broker(const Settings& settings)
     : settings_(std::make_shared<const Settings>(settings)),
-      upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {}
+      upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {
+    MemoryBudget::set_limit(settings.memory_limit);
+}
 
 Settings Broker::settings() const { return *shared_settings(); }
 
@@ -82,12 +88,13 @@ void Broker::update_settings(const Settings& s) {
         settings_ = next;
     }
     upgrade_outgoing_qos_.store(s.upgrade_outgoing_qos, std::memory_order_relaxed);
+    MemoryBudget::set_limit(s.memory_limit);  // Mosquitto reloads memory_limit too
     std::lock_guard lock(registry_mutex_);
     for (auto& [id, entry] : registry_) entry.session->update_settings(next);
 }
 
 SessionClaim Broker::claim_session(const std::string& client_id, bool clean_start,
-                                   SessionOwner* owner, TimePoint /*now*/) {
+                                   SessionOwner* owner, TimePoint now) {
     std::lock_guard lock(registry_mutex_);
     if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr)
         journal_->will_removed(client_id);
@@ -100,7 +107,7 @@ SessionClaim Broker::claim_session(const std::string& client_id, bool clean_star
             it->second.owner = owner;
             return {it->second.session, true};
         }
-        remove_session_locked(client_id);
+        remove_session_locked(client_id, now);
     }
     auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
     session->set_journal(journal_);
@@ -112,19 +119,28 @@ void Broker::release_session(const std::shared_ptr<Session>& session, SessionOwn
                              TimePoint now) {
     std::lock_guard lock(registry_mutex_);
     auto it = registry_.find(session->client_id());
-    if (it == registry_.end() || it->second.owner != owner || it->second.session != session) {
+    if (it == registry_.end() || it->second.session != session) {
+        // A clean start discarded this session while its connection was still attached.
+        hand_off_shared(*session, true, now);
         return;
     }
+    if (it->second.owner != owner) return;  // taken over: the session lives on
     it->second.owner = nullptr;
     session->set_disconnected_at(now);
-    if (session->expiry_interval() == 0) remove_session_locked(session->client_id());
+    if (session->expiry_interval() == 0) {
+        remove_session_locked(session->client_id(), now);
+    } else {
+        hand_off_shared(*session, false, now);
+    }
 }
 
-void Broker::remove_session_locked(const std::string& client_id) {
+void Broker::remove_session_locked(const std::string& client_id, TimePoint now) {
     auto it = registry_.find(client_id);
     if (it == registry_.end()) return;
-    if (journal_ != nullptr && it->second.session->persistent())
+    if (journal_ != nullptr && it->second.session->persistent()) {
         journal_->session_removed(client_id);
+    }
+    hand_off_shared(*it->second.session, true, now);
     drop_subscriptions(*it->second.session);
     registry_.erase(it);
 }
@@ -158,8 +174,10 @@ void Broker::restore_retained(const MessagePtr& message) {
         [&](topic::RetainedTree<MessagePtr>& tree) { tree.set(message->topic, message); });
 }
 
+// The session keeps its own record: a discarded session's shared subscriptions still name the
+// groups its messages are handed to (release_session).
 void Broker::drop_subscriptions(Session& session) {
-    auto subs = session.take_subscriptions();
+    auto subs = session.subscriptions();
     if (subs.empty()) return;
     tree_.with_write([&](Tree& tree) {
         for (const auto& [filter, sub] : subs) tree.unsubscribe(filter, &session);
@@ -183,7 +201,7 @@ std::size_t Broker::publish(const MessagePtr& message, const Session* origin, Ti
             [&](std::string_view, const Tree::SharedGroup& group) {
                 const auto* e = pick_shared_member(group);
                 if (e == nullptr) return;
-                targets.push_back({e->subscriber, e->options.qos, false, e->subscription_id});
+                targets.push_back({e->subscriber, e->options.qos, false, e->subscription_id, true});
             });
         deliver_merged(targets, message, upgrade, now, delivered);
     });
@@ -289,6 +307,7 @@ void Broker::expire_sessions(TimePoint now) {
             log(LogType::Notice, "Expiring client {} due to timeout.", it->first);
             Stats::add(stats_.clients_expired);
             if (journal_ != nullptr) journal_->session_removed(it->first);
+            hand_off_shared(*it->second.session, true, now);
             drop_subscriptions(*it->second.session);
             it = registry_.erase(it);
         } else {

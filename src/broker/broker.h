@@ -112,7 +112,12 @@ class Broker {
     };
     using Tree = topic::SubscriptionTree<Session*>;
 
-    void remove_session_locked(const std::string& client_id);
+    void remove_session_locked(const std::string& client_id, TimePoint now);
+    // Shared subscriptions (MQTT 5 4.8.2, shared_handoff.cpp): gives what `leaving`, now offline,
+    // holds through its shared subscriptions to other members of the same groups, online ones
+    // first. A message no other member can take stays with a session that lives on, and is
+    // dropped with one that `ends`. Called with registry_mutex_ held.
+    void hand_off_shared(Session& leaving, bool ends, TimePoint now);
     void drop_subscriptions(Session& session);
     void store_retained(const MessagePtr& message);
     std::vector<Delivery> retained_for(const std::string& filter, std::uint8_t qos,

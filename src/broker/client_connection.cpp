@@ -232,8 +232,10 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
         if (settings.max_packet_size > 0) {
             props.maximum_packet_size = static_cast<std::uint32_t>(settings.max_packet_size);
         }
-        props.topic_alias_maximum = settings.max_topic_alias;
+        // MQTT 5 3.2.2.3.8: absent means 0, no alias accepted.
+        if (policy_.max_topic_alias > 0) props.topic_alias_maximum = policy_.max_topic_alias;
         if (policy_.max_qos < 2) props.maximum_qos = policy_.max_qos;
+        props.response_information = response_information(c);
     } else if (c.clean_start) {
         session_expiry_ = 0;
     } else {
@@ -241,6 +243,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
                               ? settings.persistent_client_expiration
                               : 0xFFFFFFFF;
     }
+    set_up_inbound_limits(props.receive_maximum);
     if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
     if (will_ && !policy_.mount_point.empty()) will_->topic = mount(will_->topic);
     accept_connect(c, std::move(props), now);

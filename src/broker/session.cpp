@@ -95,7 +95,7 @@ static void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool d
     out.append(m.payload);
 }
 
-void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
+bool Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
                                   TimePoint now) {
     std::string& out = scratch();
     const std::string_view topic = client_topic(d.message->topic, mount_point_);
@@ -107,7 +107,7 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
     if (client_max_packet_size_ > 0 && out.size() > client_max_packet_size_) {
         // MQTT 5 3.1.2.11.4: a message too large for the client is discarded without sending.
         Stats::add(stats_.publish_dropped);
-        return;
+        return false;
     }
     outlet_->send(out);
     thread_local unsigned sample = 0;
@@ -123,6 +123,7 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
     Stats::add(stats_.publish_sent);
     Stats::add(stats_.messages_sent);
     Stats::add(stats_.bytes_sent, out.size());
+    return true;
 }
 
 void Session::send_pubrel_locked(std::uint16_t packet_id) {
@@ -244,7 +245,11 @@ void Session::send_or_queue_locked(Delivery&& d, TimePoint now) {
     } else {
         journal_move_locked(d, id, stage_of(d.qos));
     }
-    send_publish_locked(d, id, false, now);
+    if (!send_publish_locked(d, id, false, now)) {
+        // MQTT 5 3.1.2.11.4: discarded as if its delivery had completed; it holds no slot.
+        journal_remove_locked(d);
+        return;
+    }
     const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
     inflight_.emplace(id, InFlight{std::move(d), state});
 }
@@ -285,8 +290,10 @@ void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version, std::uint16_
         }
         if (it->second.state == OutState::WaitPubcomp) {
             send_pubrel_locked(it->first);
-        } else {
-            send_publish_locked(it->second.delivery, it->first, true, now);
+        } else if (!send_publish_locked(it->second.delivery, it->first, true, now)) {
+            journal_remove_locked(it->second.delivery);  // too large for the client now
+            it = inflight_.erase(it);
+            continue;
         }
         ++it;
     }
@@ -299,6 +306,29 @@ bool Session::detach(const Outlet* outlet) {
     outlet_ = nullptr;
     online_.store(false, std::memory_order_relaxed);
     return true;
+}
+
+std::vector<Delivery> Session::take_shared_deliveries() {
+    std::lock_guard lock(mutex_);
+    std::vector<Delivery> out;
+    if (outlet_ != nullptr) return out;
+    for (auto it = inflight_.begin(); it != inflight_.end();) {
+        if (it->second.delivery.via_shared && it->second.state == OutState::WaitPuback) {
+            journal_remove_locked(it->second.delivery);
+            out.push_back(std::move(it->second.delivery));
+            it = inflight_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    const std::size_t from = out.size();
+    queue_.extract_if([](const Delivery& d) { return d.via_shared; }, out);
+    for (std::size_t i = from; i < out.size(); ++i) {
+        queued_bytes_ -= std::min(queued_bytes_, out[i].message->approximate_size());
+        journal_remove_locked(out[i]);
+    }
+    for (Delivery& d : out) d.seq = 0;  // no longer journaled under this session
+    return out;
 }
 
 bool Session::on_puback(std::uint16_t packet_id, TimePoint now) {

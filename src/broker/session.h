@@ -5,6 +5,7 @@
 // a session from any worker. Lock order: subscription tree -> session -> outlet.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,9 @@ struct Delivery {
     MessagePtr message;
     std::uint8_t qos = 0;
     bool retain = false;
+    // Reached this session through a shared subscription alone: another member of the group
+    // may take it over when this one goes away (Broker::hand_off_shared).
+    bool via_shared = false;
     std::vector<std::uint32_t> subscription_ids;
     std::uint64_t seq = 0;  // order within the session, as journaled (0: not journaled)
 };
@@ -59,6 +63,21 @@ class LazyDeque {
         items_->pop_front();
         if (items_->empty()) items_.reset();
     }
+    // Moves the items for which pred(item) holds to `out`, keeping the order of both.
+    template <class Pred>
+    void extract_if(Pred pred, std::vector<T>& out) {
+        if (!items_ || std::none_of(items_->begin(), items_->end(), pred)) return;
+        std::deque<T> kept;
+        for (T& item : *items_) {
+            if (pred(item)) {
+                out.push_back(std::move(item));
+            } else {
+                kept.push_back(std::move(item));
+            }
+        }
+        *items_ = std::move(kept);
+        if (items_->empty()) items_.reset();
+    }
 
   private:
     std::unique_ptr<std::deque<T>> items_;
@@ -81,6 +100,11 @@ class Session {
     // Detaches `outlet` if it is still the attached one; returns true if it was.
     bool detach(const Outlet* outlet);
     bool online() const { return online_.load(std::memory_order_relaxed); }
+    // While offline: takes out what the session holds through its shared subscriptions alone,
+    // for the broker to hand to another member of the group (MQTT 5 4.8.2): queued messages, and
+    // QoS 1 ones sent but not acknowledged. A QoS 2 message once sent stays: it may only be
+    // completed with this client [MQTT-4.8.2-4, -5]. Empty while online.
+    std::vector<Delivery> take_shared_deliveries();
 
     // Acknowledgements from the client. Each returns false for an unknown packet id.
     bool on_puback(std::uint16_t packet_id, TimePoint now);
@@ -127,7 +151,8 @@ class Session {
         OutState state;
     };
 
-    void send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
+    // False when the packet is too large for the client and was discarded instead.
+    bool send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
     void send_pubrel_locked(std::uint16_t packet_id);
     bool enqueue_locked(Delivery&& d);
     bool may_read_locked(const Message& m) const;

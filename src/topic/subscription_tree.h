@@ -288,6 +288,21 @@ class SubscriptionTree {
         }
     }
 
+    // The group of a "$share/<group>/<filter>" subscription, or nullptr if nobody holds it.
+    // Valid until the tree is next modified.
+    const SharedGroup* shared_group(std::string_view shared_filter) const {
+        SharedFilter shared = parse_shared_filter(shared_filter);
+        if (!shared.is_shared || !shared.valid) {
+            return nullptr;
+        }
+        const Node* node = find(shared.filter);
+        if (node == nullptr || !node->shared) {
+            return nullptr;
+        }
+        auto it = node->shared->find(std::string(shared.group));
+        return it == node->shared->end() ? nullptr : &it->second.group;
+    }
+
     // Number of subscriptions (shared members count each).
     std::size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }

@@ -535,6 +535,10 @@ const char* mosquitto_name(Tool tool) {
     }
 }
 
+std::string tool_name(Tool tool) {
+    return std::string("lampi-") + (mosquitto_name(tool) + std::strlen("mosquitto_"));
+}
+
 ParseStatus load_config(Config& cfg, Tool tool, int argc, char** argv) {
     cfg = Config{};
     cfg.tool = tool;

@@ -100,6 +100,8 @@ ParseStatus load_config(Config& cfg, Tool tool, int argc, char** argv);
 
 // The tool's name as Mosquitto spells it in messages ("mosquitto_sub").
 const char* mosquitto_name(Tool tool);
+// lampi's name for it ("lampi-sub").
+std::string tool_name(Tool tool);
 
 // Prints the usage text to stdout.
 void print_usage(Tool tool);

@@ -97,9 +97,7 @@ void print_usage(Tool tool) {
             break;
     }
     std::fputs(kCommonUsage, stdout);
-    std::printf("       %s --help\n\n", tool == Tool::Pub   ? "lampi-pub"
-                                        : tool == Tool::Sub ? "lampi-sub"
-                                                            : "lampi-rr");
+    std::printf("       %s --help\n\n", tool_name(tool).c_str());
     std::fputs(kCommonHelp, stdout);
     if (tool == Tool::Pub) {
         std::fputs(

@@ -26,19 +26,6 @@ std::string format(const char* fmt, ...) {
     return out;
 }
 
-const char* response_name(PacketType type) {
-    switch (type) {
-        case PacketType::Puback:
-            return "PUBACK";
-        case PacketType::Pubrec:
-            return "PUBREC";
-        case PacketType::Pubrel:
-            return "PUBREL";
-        default:
-            return "PUBCOMP";
-    }
-}
-
 std::string publish_details(const mqtt::Publish& p) {
     return format("(d%d, q%d, r%d, m%d, '%s', ... (%ld bytes))", p.dup ? 1 : 0, p.qos,
                   p.retain ? 1 : 0, p.packet_id, p.topic.c_str(),
@@ -69,10 +56,10 @@ std::string DebugTrace::sent(const mqtt::Packet& packet) const {
     }
     if (const auto* r = std::get_if<mqtt::PubResponse>(&packet)) {
         if (r->type == PacketType::Puback || r->type == PacketType::Pubrec) {
-            return client + format("sending %s (m%d, rc%d)\n", response_name(r->type), r->packet_id,
-                                   r->reason_code);
+            return client + format("sending %s (m%d, rc%d)\n", mqtt::packet_type_name(r->type),
+                                   r->packet_id, r->reason_code);
         }
-        return client + format("sending %s (m%d)\n", response_name(r->type), r->packet_id);
+        return client + format("sending %s (m%d)\n", mqtt::packet_type_name(r->type), r->packet_id);
     }
     if (const auto* s = std::get_if<mqtt::Subscribe>(&packet)) {
         std::string out;
@@ -112,10 +99,11 @@ std::string DebugTrace::received(const mqtt::Packet& packet) {
     }
     if (const auto* r = std::get_if<mqtt::PubResponse>(&packet)) {
         if (r->type == PacketType::Puback || r->type == PacketType::Pubcomp) {
-            return client + format("received %s (Mid: %d, RC:%d)\n", response_name(r->type),
-                                   r->packet_id, r->reason_code);
+            return client + format("received %s (Mid: %d, RC:%d)\n",
+                                   mqtt::packet_type_name(r->type), r->packet_id, r->reason_code);
         }
-        return client + format("received %s (Mid: %d)\n", response_name(r->type), r->packet_id);
+        return client +
+               format("received %s (Mid: %d)\n", mqtt::packet_type_name(r->type), r->packet_id);
     }
     if (std::holds_alternative<mqtt::Suback>(packet)) return client + "received SUBACK\n";
     if (std::holds_alternative<mqtt::Unsuback>(packet)) return client + "received UNSUBACK\n";

@@ -14,17 +14,6 @@ namespace {
 
 constexpr int kExitTimeout = 27;  // MOSQ_ERR_TIMEOUT, what mosquitto_sub -W returns
 
-const char* tool_name(Tool tool) {
-    switch (tool) {
-        case Tool::Pub:
-            return "lampi-pub";
-        case Tool::Sub:
-            return "lampi-sub";
-        default:
-            return "lampi-rr";
-    }
-}
-
 bool read_file(const std::string& path, std::string& out) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -45,13 +34,13 @@ std::optional<int> load_config_or_exit(Config& cfg, Tool tool, int argc, char** 
             print_usage(tool);
             return 1;
         case ParseStatus::Version:
-            std::printf("%s version 0.1.0 (%s 2.0.11 compatible).\n", tool_name(tool),
+            std::printf("%s version 0.1.0 (%s 2.0.11 compatible).\n", tool_name(tool).c_str(),
                         mosquitto_name(tool));
             return 1;
         case ParseStatus::Error:
             break;
     }
-    std::fprintf(stderr, "\nUse '%s --help' to see usage.\n", tool_name(tool));
+    std::fprintf(stderr, "\nUse '%s --help' to see usage.\n", tool_name(tool).c_str());
     return 1;
 }
 

@@ -209,10 +209,11 @@ client::ConnectionOptions connection_options(const Config& cfg) {
         s.client_id = cfg.id;
     } else if (cfg.version == mqtt::ProtocolVersion::V31) {
         // MQTT 3.1 requires a client id; generate one as libmosquitto does.
-        static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        static constexpr char kAlphabet[] =
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         std::mt19937 rng(std::random_device{}());
         s.client_id = "mosq-";
-        for (int i = 0; i < 18; ++i) s.client_id += kAlphabet[rng() % 36];
+        for (int i = 0; i < 18; ++i) s.client_id += kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
     }
     if (!cfg.will_topic.empty()) {
         mqtt::Will w;

@@ -89,3 +89,20 @@ def test_refused_connack_is_traced(tmp, env):  # noqa: F811
             same(ours, theirs)
     finally:
         b.stop()
+
+
+def test_pub_debug_lines_for_stdin_lines_match(broker, env):  # noqa: F811
+    lines = b"one\ntwo\nthree\n"
+    same(*both(broker, env, "pub", ["-i", "dbg-l", "-t", "d/l", "-l"], input=lines))
+    # QoS 1: when each PUBACK arrives relative to the next line read is racy in both tools.
+    ours, theirs = both(broker, env, "pub", ["-i", "dbg-l", "-t", "d/l", "-l", "-q", "1"],
+                        input=lines)
+    assert sorted(ours.stdout.splitlines()) == sorted(theirs.stdout.splitlines())
+    assert ours.stdout.splitlines()[-1] == b"Client dbg-l sending DISCONNECT"
+
+
+def test_v31_generated_client_id_has_mosquittos_form(broker, env):  # noqa: F811
+    ours, theirs = both(broker, env, "pub", ["-V", "31", "-t", "d/31", "-m", "x"])
+    generated = re.compile(rb"mosq-[0-9A-Za-z]{18}")
+    assert generated.search(ours.stdout)
+    assert generated.sub(b"ID", ours.stdout) == generated.sub(b"ID", theirs.stdout)

@@ -14,7 +14,6 @@
 namespace lampi::client {
 
 namespace asio = boost::asio;
-using boost::system::error_code;
 
 namespace {
 

@@ -1,7 +1,5 @@
 #include "client/tls_psk.h"
 
-#include <cstring>
-
 namespace lampi::client {
 
 namespace {
@@ -11,25 +9,6 @@ int hex_value(char c) {
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-// Where an SSL finds its credentials (OpenSSL's per-object application data slot).
-int credentials_index() {
-    static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-    return index;
-}
-
-unsigned int psk_client_callback(SSL* ssl, const char* /*hint*/, char* identity,
-                                 unsigned int max_identity_len, unsigned char* psk,
-                                 unsigned int max_psk_len) {
-    const auto* c = static_cast<const PskCredentials*>(SSL_get_ex_data(ssl, credentials_index()));
-    if (c == nullptr || c->identity.size() + 1 > max_identity_len || c->key.empty() ||
-        c->key.size() > max_psk_len) {
-        return 0;  // no PSK: the handshake fails
-    }
-    std::memcpy(identity, c->identity.c_str(), c->identity.size() + 1);
-    std::memcpy(psk, c->key.data(), c->key.size());
-    return static_cast<unsigned int>(c->key.size());
 }
 
 }  // namespace
@@ -51,13 +30,6 @@ std::optional<std::string> psk_from_hex(std::string_view hex) {
         key += static_cast<char>(high << 4 | low);
     }
     return key;
-}
-
-void use_psk(SSL* ssl, const PskCredentials& credentials, bool keep_ciphers) {
-    SSL_set_ex_data(ssl, credentials_index(), const_cast<PskCredentials*>(&credentials));
-    SSL_set_psk_client_callback(ssl, psk_client_callback);
-    // TLS 1.2's default cipher suites have no PSK ones (Mosquitto's client does the same).
-    if (!keep_ciphers) SSL_set_cipher_list(ssl, "PSK");
 }
 
 }  // namespace lampi::client

@@ -20,6 +20,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+. "$HERE/lib.sh"
 LAMPI=${1:-$REPO/build/release/apps/broker/lampi-broker}
 REPS=${2:-${REPS:-3}}
 MOSQ=${MOSQUITTO:-/usr/sbin/mosquitto}
@@ -48,18 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { # poll for up to 10 s
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-stop() { # SIGTERM, SIGKILL after 5 s
-  local pid=$1
-  [ -n "$pid" ] || return
-  kill "$pid" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-}
+stop() { stop_pid "$1"; }
 cpu_secs() { # utime + stime of a process, in seconds
   awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) / hz }' "/proc/$1/stat" 2>/dev/null || echo 0
 }

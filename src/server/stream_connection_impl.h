@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +13,7 @@
 
 #include "base/log.h"
 #include "mqtt/codec.h"
+#include "server/exact_allocator.h"
 #include "server/stream_connection.h"
 #include "server/transport_impl.h"
 
@@ -76,10 +78,12 @@ void StreamConnection<Transport>::start() {
 template <class Transport>
 void StreamConnection<Transport>::read_more() {
     if constexpr (Transport::kWaitReadable) {
-        transport_.async_wait_readable(
+        // This op lives as long as the connection is idle: allocated at its own size.
+        transport_.async_wait_readable(asio::bind_allocator(
+            ExactAllocator<void>(),
             [self = this->shared_from_this()](const boost::system::error_code& ec) {
                 self->on_readable(ec);
-            });
+            }));
         return;
     }
     if (in_.empty()) in_.resize(kInitialReadBuffer);

@@ -189,14 +189,17 @@ std::size_t Broker::publish(const MessagePtr& message, const Session* origin, Ti
 }
 
 void Broker::store_retained(const MessagePtr& message) {
+    // $SYS is republished every sys_interval and would be stale after a restart: not stored
+    // (Mosquitto does not save it either).
+    Journal* journal = message->topic.starts_with("$SYS") ? nullptr : journal_;
     retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
         if (message->payload.empty()) {
-            if (tree.erase(message->topic) && journal_ != nullptr) {
-                journal_->retained_cleared(message->topic);
+            if (tree.erase(message->topic) && journal != nullptr) {
+                journal->retained_cleared(message->topic);
             }
         } else {
             tree.set(message->topic, message);
-            if (journal_ != nullptr) journal_->retained_set(message);
+            if (journal != nullptr) journal->retained_set(message);
         }
     });
 }

@@ -46,8 +46,14 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
         auto it = messages.find(id);
         return it == messages.end() ? nullptr : it->second;
     };
+    std::size_t retained = 0;
     for (const auto& r : snap.retained) {
-        if (auto m = message(r.message_id)) broker.restore_retained(m);
+        // $SYS rows (stored by earlier builds) would only restore stale figures.
+        if (r.topic.starts_with("$SYS")) continue;
+        if (auto m = message(r.message_id)) {
+            broker.restore_retained(m);
+            ++retained;
+        }
     }
     std::unordered_map<std::string, std::shared_ptr<broker::Session>> sessions;
     for (const auto& s : snap.sessions) {
@@ -75,7 +81,7 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
         if (auto m = message(w.message_id)) broker.restore_will(w.client_id, m, from_unix_ms(w.publish_at_ms));
     }
     log(LogType::Notice, "Restored {} retained messages, {} sessions, {} queued messages from {}.",
-        snap.retained.size(), snap.sessions.size(), snap.deliveries.size(), store.path());
+        retained, snap.sessions.size(), snap.deliveries.size(), store.path());
     return snap.max_message_id + 1;
 }
 

@@ -2,6 +2,7 @@
 persistence). Mosquitto only saves every autosave_interval, so the kill -9 tests are lampi_only."""
 import os
 import signal
+import sqlite3
 import threading
 import time
 
@@ -187,3 +188,24 @@ def test_session_expiry_continues_from_the_stored_time(make_broker, tmp_path):
     c2.loop_stop()
     c2.disconnect()
     assert flags == [0] or flags == [False]
+
+
+@pytest.mark.lampi_only
+def test_sys_topics_are_not_stored(make_broker, tmp_path):
+    """$SYS is republished every sys_interval: storing it would only write and restore stale
+    figures (Mosquitto does not save it either)."""
+    b = make_broker(PERSIST(tmp_path) + ["sys_interval 1"])
+    got = []
+    c = mqtt.Client(client_id="sys-watch", protocol=mqtt.MQTTv311)
+    c.on_message = lambda c_, u, m: got.append(m.topic)
+    c.connect("127.0.0.1", b.port, 30)
+    c.loop_start()
+    c.subscribe("$SYS/broker/uptime", 0)
+    c.publish("ret/kept", b"x", 1, retain=True).wait_for_publish(5)
+    assert wait_until(lambda: got, 5), "no $SYS/broker/uptime"
+    c.loop_stop()
+    c.disconnect()
+    b.stop()
+    with sqlite3.connect(tmp_path / "lampi.db") as db:
+        topics = [t for (t,) in db.execute("SELECT topic FROM retained")]
+    assert topics == ["ret/kept"]

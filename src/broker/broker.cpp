@@ -123,6 +123,12 @@ void Broker::remove_session_locked(const std::string& client_id) {
     registry_.erase(it);
 }
 
+void Broker::set_journal(Journal* journal) {
+    std::lock_guard lock(registry_mutex_);
+    journal_ = journal;
+    for (auto& [client_id, entry] : registry_) entry.session->set_journal(journal);
+}
+
 std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
                                                  std::uint32_t expiry,
                                                  std::optional<TimePoint> disconnected_at) {

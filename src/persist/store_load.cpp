@@ -23,6 +23,10 @@ int for_each_row(sqlite3* db, const char* sql, Row&& row) {
 }
 
 int load_messages(sqlite3* db, Snapshot& snap) {
+    // Counting first is cheaper than growing the vector (moving every record) ~17 times.
+    const int rc = for_each_row(db, "SELECT count(*) FROM messages",
+                                [&](Statement& s) { snap.messages.reserve(s.uint64(0)); });
+    if (rc != SQLITE_OK) return rc;
     // Every stored message is referenced: the batch that dropped its last reference deleted it.
     return for_each_row(db,
                         "SELECT id, topic, payload, qos, retain, properties, expires_at_ms, "

@@ -9,6 +9,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+. "$HERE/lib.sh"
 SHARED=$(cd "$REPO/../shared" 2>/dev/null && pwd) || { echo "compare.sh: $REPO/../shared not found" >&2; exit 2; }
 LAMPI=${1:-$REPO/build/release/apps/broker/lampi-broker}
 REPS=${2:-${REPS:-3}}
@@ -43,17 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { # poll for up to 10 s
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  return 1
-}
-stop_broker() { # SIGTERM, SIGKILL after 5 s
-  [ -n "$BPID" ] || return
-  kill "$BPID" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$BPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; BPID=
-}
+stop_broker() { stop_pid "$BPID"; BPID=; }
 
 run_one() { # run_one BROKER_BIN SCENARIO -> mqbench's result line (or "error=...")
   local bin=$1 sc=$2 port line; port=$(free_port)

@@ -11,6 +11,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/.." && pwd)
+. "$HERE/lib.sh"
 LAMPI=${1:-$REPO/build/release/apps/broker/lampi-broker}
 REPS=${2:-${REPS:-3}}
 MOSQ=${MOSQUITTO:-/usr/sbin/mosquitto}
@@ -50,21 +51,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_broker() { # start_broker BIN PORT: sets BPID, waits up to 10 s for the port
   printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000000\nlog_type error\n' \
     "$2" > "$W/broker.conf"
   "$1" -c "$W/broker.conf" > "$W/broker.log" 2>&1 &
   BPID=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && return 0; sleep 0.1; done
-  return 1
+  wait_port "$2"
 }
-stop_broker() {
-  [ -n "$BPID" ] || return
-  kill "$BPID" 2>/dev/null
-  for _ in $(seq 50); do kill -0 "$BPID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$BPID" 2>/dev/null; wait "$BPID" 2>/dev/null; BPID=
-}
+stop_broker() { stop_pid "$BPID"; BPID=; }
 
 : > "$W/results"
 for r in $(seq "$REPS"); do

@@ -68,14 +68,17 @@ BenchClient::BenchClient(asio::io_context& io, RunShared& shared, ClientSpec spe
 }
 
 void BenchClient::start() {
+    const bool sub = spec_.role == ClientSpec::Role::Subscriber;
+    const std::string& host = sub ? shared_.sub_host : shared_.host;
     if (shared_.tls) {
         tls_ = std::make_unique<TlsStream>(io_, *shared_.tls);
-        SSL_set_tlsext_host_name(tls_->native_handle(), shared_.host.c_str());
+        SSL_set_tlsext_host_name(tls_->native_handle(), host.c_str());
         if (shared_.verify_host) {
-            tls_->set_verify_callback(asio::ssl::host_name_verification(shared_.host));
+            tls_->set_verify_callback(asio::ssl::host_name_verification(host));
         }
     }
-    lowest_socket().async_connect(shared_.endpoint, [this](const error_code& ec) {
+    const auto& endpoint = sub ? shared_.sub_endpoint : shared_.endpoint;
+    lowest_socket().async_connect(endpoint, [this](const error_code& ec) {
         if (ec) return fail("connect: " + ec.message());
         error_code ignored;
         lowest_socket().set_option(asio::ip::tcp::no_delay(true), ignored);

@@ -42,7 +42,9 @@ std::int64_t steady_ns();
 struct RunShared {
     std::uint32_t nonce = 0;
     boost::asio::ip::tcp::endpoint endpoint;
-    std::string host;                                // for TLS SNI and verification
+    std::string host;                             // for TLS SNI and verification
+    boost::asio::ip::tcp::endpoint sub_endpoint;  // subscribers' broker (often the same)
+    std::string sub_host;
     std::shared_ptr<boost::asio::ssl::context> tls;  // set for TLS runs
     bool verify_host = true;
     std::atomic<bool> stop_publishing{false};

@@ -127,6 +127,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     app.add_option("--topic-prefix", o.topic_prefix, "replaces 'bench' in all topics")
         ->capture_default_str();
+    app.add_option("--sub-host", o.sub_host,
+                   "subscribers connect here (default --host): e.g. the far side of a bridge");
+    app.add_option("--sub-port", o.sub_port, "subscribers' broker port (default --port)");
+    app.add_option("--sub-topic-prefix", o.sub_topic_prefix,
+                   "subscribers' topic prefix (default --topic-prefix), e.g. a bridge's remote "
+                   "prefix + the publishers' prefix");
     app.add_option("--label", o.label, "copied into the summary (label=L)");
     app.add_flag("--json", o.json, "print the summary as one JSON object");
     app.add_flag("-q,--quiet", o.quiet, "no progress line on stderr");
@@ -144,6 +150,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     o.version = (version == "5" || version == "mqttv5") ? mqtt::ProtocolVersion::V5
                                                         : mqtt::ProtocolVersion::V311;
     if (!o.cafile.empty()) o.tls = true;
+    if (o.sub_host.empty()) o.sub_host = o.host;
+    if (o.sub_port == 0) o.sub_port = o.port;
+    if (o.sub_topic_prefix.empty()) o.sub_topic_prefix = o.topic_prefix;
     if (o.rate < 0) o.rate = o.scenario == Scenario::Latency ? 10000 : 0;
     if (o.count == 0) {
         switch (o.scenario) {

@@ -18,6 +18,10 @@ struct Options {
     Scenario scenario = Scenario::FanIn;
     std::string host = "127.0.0.1";
     std::uint16_t port = 1883;
+    // Subscribers elsewhere (a bridge benchmark: publish on the edge, receive at the cloud).
+    std::string sub_host;          // empty: --host
+    std::uint16_t sub_port = 0;    // 0: --port
+    std::string sub_topic_prefix;  // empty: --topic-prefix
     mqtt::ProtocolVersion version = mqtt::ProtocolVersion::V311;
     std::optional<std::string> username;
     std::optional<std::string> password;

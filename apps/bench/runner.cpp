@@ -112,14 +112,23 @@ class Run {
 bool Run::setup_transport() {
     asio::io_context io;
     asio::ip::tcp::resolver resolver(io);
-    boost::system::error_code ec;
-    auto results = resolver.resolve(o_.host, std::to_string(o_.port), ec);
-    if (ec || results.empty()) {
-        std::cerr << "lampi-bench: cannot resolve " << o_.host << ": " << ec.message() << '\n';
+    auto resolve = [&](const std::string& host, std::uint16_t port, asio::ip::tcp::endpoint& out) {
+        boost::system::error_code ec;
+        auto results = resolver.resolve(host, std::to_string(port), ec);
+        if (ec || results.empty()) {
+            std::cerr << "lampi-bench: cannot resolve " << host << ": " << ec.message() << '\n';
+            return false;
+        }
+        out = results.begin()->endpoint();
+        return true;
+    };
+    if (!resolve(o_.host, o_.port, shared_.endpoint) ||
+        !resolve(o_.sub_host, o_.sub_port, shared_.sub_endpoint)) {
         return false;
     }
-    shared_.endpoint = results.begin()->endpoint();
+    boost::system::error_code ec;
     shared_.host = o_.host;
+    shared_.sub_host = o_.sub_host;
     shared_.verify_host = !o_.insecure;
     if (!o_.tls) return true;
     auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -174,28 +183,29 @@ void Run::add_client(Role role, std::uint32_t index, std::string topic, std::uin
 
 void Run::build_clients() {
     const std::string& p = o_.topic_prefix;
+    const std::string& sp = o_.sub_topic_prefix;
     switch (o_.scenario) {
         case Scenario::FanIn:
-            add_client(Role::Subscriber, 0, p + "/#", 0, o_.pubs);
+            add_client(Role::Subscriber, 0, sp + "/#", 0, o_.pubs);
             for (std::uint32_t i = 0; i < o_.pubs; ++i) {
                 add_client(Role::Publisher, i, fmt::format("{}/{}", p, i), 0, 0);
             }
             break;
         case Scenario::FanOut:
             for (std::uint32_t i = 0; i < o_.subs; ++i)
-                add_client(Role::Subscriber, i, p + "/x", 0, 1);
+                add_client(Role::Subscriber, i, sp + "/x", 0, 1);
             add_client(Role::Publisher, 0, p + "/x", 0, 0);
             break;
         case Scenario::Pairs:
             for (std::uint32_t i = 0; i < o_.pairs; ++i) {
-                add_client(Role::Subscriber, i, fmt::format("{}/{}", p, i), i, 1);
+                add_client(Role::Subscriber, i, fmt::format("{}/{}", sp, i), i, 1);
             }
             for (std::uint32_t i = 0; i < o_.pairs; ++i) {
                 add_client(Role::Publisher, i, fmt::format("{}/{}", p, i), 0, 0);
             }
             break;
         case Scenario::Latency:
-            add_client(Role::Subscriber, 0, p + "/lat", 0, 1);
+            add_client(Role::Subscriber, 0, sp + "/lat", 0, 1);
             add_client(Role::Publisher, 0, p + "/lat", 0, 0);
             break;
         case Scenario::Conns:

@@ -23,7 +23,9 @@ broker::Settings settings_from(const config::Config& c) {
     s.auto_id_prefix = c.security.auto_id_prefix;
     s.persistent_client_expiration = static_cast<std::uint32_t>(c.persistent_client_expiration);
     s.connection_messages = c.connection_messages;
-    if (!c.listeners.empty()) s.max_topic_alias = c.listeners.front().max_topic_alias;
+    s.memory_limit = c.memory_limit;
+    s.max_publish_rate = c.max_publish_rate;
+    s.response_information = c.response_information;
     return s;
 }
 
@@ -56,6 +58,7 @@ server::ListenerOptions listener_from(const config::Config& c, const config::Lis
     o.tls.use_subject_as_username = l.use_subject_as_username;
     o.policy.port = l.port;
     o.policy.max_qos = l.max_qos;
+    o.policy.max_topic_alias = l.max_topic_alias;
     return o;
 }
 

@@ -1,4 +1,5 @@
 // lampi-broker: an MQTT 3.1.1 / 5.0 broker that takes Mosquitto's flags and config files.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -25,7 +26,9 @@ struct Args {
 
 int parse_args(int argc, char** argv, Args& args) {
     CLI::App app{"lampi-broker: an MQTT 3.1.1 and 5.0 broker, Mosquitto compatible.\n"
-                 "See https://mosquitto.org/man/mosquitto-conf-5.html for the config format."};
+                 "See https://mosquitto.org/man/mosquitto-conf-5.html for the config format;\n"
+                 "lampi's own options (max_publish_rate, response_information, metrics_listener)\n"
+                 "and memory_limit: docs/config.md."};
     app.add_option("-c,--config-file", args.config_file, "read the configuration from FILE");
     app.add_option("-p,--port", args.ports,
                    "listen on PORT (repeatable; loopback only, ignored when the config file has "
@@ -66,7 +69,16 @@ bool daemonise() {
 
 }  // namespace
 
+namespace {
+// Output buffers of stalled readers reach megabytes. With glibc's default, freeing such a block
+// raises the mmap threshold, so the next ones come from the heap and stay in the process after
+// the reader goes away; a fixed threshold keeps every large buffer in its own mapping, returned
+// to the system when freed.
+void keep_large_buffers_returnable() { mallopt(M_MMAP_THRESHOLD, 256 * 1024); }
+}  // namespace
+
 int main(int argc, char** argv) {
+    keep_large_buffers_returnable();
     Args args;
     if (int rc = parse_args(argc, argv, args); rc >= 0) return rc;
     auto result = load_config(args);

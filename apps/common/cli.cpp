@@ -12,6 +12,7 @@
 
 #include "apps/common/message_format.h"
 #include "apps/common/property_arg.h"
+#include "apps/common/url.h"
 #include "mqtt/codec.h"
 
 namespace lampi::cli {
@@ -51,7 +52,8 @@ class ArgParser {
         return true;
     }
     bool add_topic(const std::string& topic, const char* arg);
-    bool parse_url(const std::string& url);
+    bool parse_url(const std::string& text);
+    bool parse_proxy(const std::string& text);
     bool parse_one(const std::string& a);
     bool pub_only() const { return cfg_.tool == Tool::Pub; }
     bool sub_only() const { return cfg_.tool == Tool::Sub; }
@@ -95,43 +97,28 @@ bool ArgParser::add_topic(const std::string& topic, const char* arg) {
     return true;
 }
 
-bool ArgParser::parse_url(const std::string& full) {
-    std::string url = full;
-    auto starts = [&url](const char* p) {
-        return strncasecmp(url.c_str(), p, std::strlen(p)) == 0;
-    };
-    if (starts("mqtt://")) {
-        url.erase(0, 7);
-        cfg_.port = 1883;
-    } else if (starts("mqtts://")) {
-        url.erase(0, 8);
-        cfg_.port = 8883;
-        cfg_.tls_use_os_certs = true;
-    } else {
-        std::fprintf(stderr, "Error: unsupported URL scheme.\n\n");
-        return false;
-    }
-    const auto slash = url.find('/');
-    if (slash == std::string::npos) {
-        std::fprintf(stderr, "Error: Invalid URL for -L argument specified - topic missing.\n");
-        return false;
-    }
-    if (!add_topic(url.substr(slash + 1), "-L topic")) return false;
-    url.resize(slash);
-    if (const auto at = url.find('@'); at != std::string::npos) {
-        std::string user = url.substr(0, at);
-        if (const auto colon = user.find(':'); colon != std::string::npos) {
-            cfg_.password = user.substr(colon + 1);
-            user.resize(colon);
-        }
-        cfg_.username = user;
-        url.erase(0, at + 1);
-    }
-    if (const auto colon = url.find(':'); colon != std::string::npos) {
-        cfg_.port = std::atoi(url.c_str() + colon + 1);
-        url.resize(colon);
-    }
-    cfg_.host = url;
+bool ArgParser::parse_url(const std::string& text) {
+    std::optional<BrokerUrl> url = parse_broker_url(text);
+    if (!url) return false;
+    if (!add_topic(url->topic, "-L topic")) return false;
+    cfg_.port = url->port;
+    cfg_.host = url->host;
+    if (url->username) cfg_.username = url->username;
+    if (url->password) cfg_.password = url->password;
+    if (url->tls) cfg_.tls_use_os_certs = true;
+    if (url->websocket) cfg_.websocket = true;
+    return true;
+}
+
+bool ArgParser::parse_proxy(const std::string& text) {
+    std::optional<ProxyUrl> url = parse_proxy_url(text);
+    if (!url) return false;
+    client::ProxyOptions p;
+    p.host = url->host;
+    p.port = static_cast<std::uint16_t>(url->port);
+    p.username = url->username;
+    p.password = url->password;
+    cfg_.proxy = p;
     return true;
 }
 
@@ -266,6 +253,15 @@ bool ArgParser::parse_one(const std::string& a) {
     } else if (is("--pretty")) {
         if (pub_only()) return unknown();
         cfg_.pretty = true;
+    } else if (is("--proxy")) {
+        if (!(v = value("--proxy", "proxy URL"))) return false;
+        if (!parse_proxy(*v)) return false;
+    } else if (is("--psk")) {
+        if (!(v = value("--psk", "key"))) return false;
+        cfg_.psk = *v;
+    } else if (is("--psk-identity")) {
+        if (!(v = value("--psk-identity", "identity"))) return false;
+        cfg_.psk_identity = *v;
     } else if (is("-P", "--pw")) {
         if (!(v = value("-P", "password"))) return false;
         cfg_.password = *v;
@@ -337,6 +333,12 @@ bool ArgParser::parse_one(const std::string& a) {
     } else if (is("--tls-alpn")) {
         if (!(v = value("--tls-alpn", "protocol"))) return false;
         cfg_.tls_alpn = *v;
+    } else if (is("--tls-engine")) {
+        if (!(v = value("--tls-engine", "engine"))) return false;
+        cfg_.tls_engine = *v;
+    } else if (is("--tls-engine-kpass-sha1")) {
+        if (!(v = value("--tls-engine-kpass-sha1", "kpass sha1"))) return false;
+        cfg_.tls_engine_kpass_sha1 = *v;
     } else if (is("--tls-use-os-certs")) {
         cfg_.tls_use_os_certs = true;
     } else if (is("--tls-version")) {
@@ -404,6 +406,12 @@ bool ArgParser::parse_one(const std::string& a) {
             return false;
         }
         cfg_.will_topic = *v;
+    } else if (is("--ws")) {
+        cfg_.websocket = true;
+    } else if (is("--ws-path")) {
+        if (!(v = value("--ws-path", "path"))) return false;
+        cfg_.ws_path = *v;
+        cfg_.websocket = true;
     } else if (is("-x")) {
         if (!(v = value("-x", "session expiry interval"))) return false;
         if (*v == "\xE2\x88\x9E") {  // "∞"
@@ -474,6 +482,21 @@ bool check_config(Config& cfg) {
         std::fprintf(stderr, "Error: If keyform is set, keyfile must be also specified.\n");
         return false;
     }
+    if (!cfg.tls_engine_kpass_sha1.empty() && (cfg.keyform.empty() || cfg.tls_engine.empty())) {
+        std::fprintf(stderr,
+                     "Error: when using tls-engine-kpass-sha1, both tls-engine and keyform must "
+                     "also be provided.\n");
+        return false;
+    }
+    if (!cfg.psk.empty() && (!cfg.cafile.empty() || !cfg.capath.empty())) {
+        std::fprintf(stderr,
+                     "Error: Only one of --psk or --cafile/--capath may be used at once.\n");
+        return false;
+    }
+    if (!cfg.psk.empty() && cfg.psk_identity.empty()) {
+        std::fprintf(stderr, "Error: --psk-identity required if --psk used.\n");
+        return false;
+    }
     if (cfg.version == mqtt::ProtocolVersion::V5) {
         if (!cfg.clean_session && cfg.session_expiry == -1) cfg.session_expiry = 4294967295LL;
         if (cfg.session_expiry > 0) {
@@ -510,6 +533,10 @@ const char* mosquitto_name(Tool tool) {
         default:
             return "mosquitto_rr";
     }
+}
+
+std::string tool_name(Tool tool) {
+    return std::string("lampi-") + (mosquitto_name(tool) + std::strlen("mosquitto_"));
 }
 
 ParseStatus load_config(Config& cfg, Tool tool, int argc, char** argv) {

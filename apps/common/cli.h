@@ -48,8 +48,17 @@ struct Config {
 
     // TLS.
     std::string cafile, capath, certfile, keyfile, ciphers, tls_version, tls_alpn, keyform;
+    std::string tls_engine, tls_engine_kpass_sha1;
+    std::string psk, psk_identity;
     bool insecure = false;
     bool tls_use_os_certs = false;
+
+    // MQTT over WebSocket (a lampi extension: --ws, --ws-path, -L ws:// or wss://).
+    bool websocket = false;
+    std::string ws_path = "/mqtt";
+
+    // --proxy socks5h://...
+    std::optional<client::ProxyOptions> proxy;
 
     // v5 properties from -D.
     mqtt::Properties connect_props, publish_props, subscribe_props, unsubscribe_props,
@@ -91,12 +100,18 @@ ParseStatus load_config(Config& cfg, Tool tool, int argc, char** argv);
 
 // The tool's name as Mosquitto spells it in messages ("mosquitto_sub").
 const char* mosquitto_name(Tool tool);
+// lampi's name for it ("lampi-sub").
+std::string tool_name(Tool tool);
 
 // Prints the usage text to stdout.
 void print_usage(Tool tool);
 
 // Prints to stderr unless --quiet.
 void err_printf(const Config& cfg, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+// Checks what Mosquitto's tools check when applying options to the client (TLS engine, key
+// form, PSK); prints the error and returns false.
+bool check_client_options(const Config& cfg);
 
 // Turns the parsed flags into client options (client id generation included).
 client::ConnectionOptions connection_options(const Config& cfg);

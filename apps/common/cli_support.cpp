@@ -19,7 +19,10 @@ constexpr const char* kCommonUsage =
     "[--will-retain]]\n"
     "                     [{--cafile file | --capath dir} [--cert file] [--key file]\n"
     "                       [--ciphers ciphers] [--insecure] [--tls-alpn protocol]\n"
-    "                       [--tls-version version] [--tls-use-os-certs]]\n"
+    "                       [--tls-version version] [--tls-use-os-certs]\n"
+    "                       [--tls-engine engine] [--keyform keyform] [--tls-engine-kpass-sha1]]\n"
+    "                     [--psk hex-key --psk-identity identity [--ciphers ciphers]]\n"
+    "                     [--proxy socks-url] [--ws [--ws-path path]]\n"
     "                     [-D command identifier value]\n";
 
 constexpr const char* kCommonHelp =
@@ -33,6 +36,7 @@ constexpr const char* kCommonHelp =
     " -k : keep alive in seconds for this client. Defaults to 60.\n"
     " -L : specify user, password, hostname, port and topic as a URL in the form:\n"
     "      mqtt(s)://[username[:password]@]host[:port]/topic\n"
+    "      or, for MQTT over WebSockets (lampi extension), ws(s)://... in the same form.\n"
     " -o : read options from this file instead of ~/.config/mosquitto_TOOL.\n"
     " -p : network port to connect to. Defaults to 1883, or 8883 for MQTT over TLS.\n"
     " -P : provide a password\n"
@@ -45,6 +49,11 @@ constexpr const char* kCommonHelp =
     " --nodelay : disable Nagle's algorithm.\n"
     " --quiet : don't print error messages.\n"
     " --unix : connect to a broker through a unix domain socket.\n"
+    " --proxy : SOCKS5 proxy URL of the form: socks5h://[username[:password]@]hostname[:port]\n"
+    " --psk, --psk-identity : pre-shared-key in hexadecimal and its identity, for TLS-PSK.\n"
+    " --ws : MQTT over WebSockets (lampi extension); -p is the WebSocket port.\n"
+    " --ws-path : the WebSocket request path (implies --ws). Defaults to /mqtt.\n"
+    " --tls-engine, --keyform engine : not supported by lampi (no OpenSSL engines).\n"
     " --will-payload, --will-qos, --will-retain, --will-topic : the client Will.\n"
     " --cafile, --capath, --cert, --key, --ciphers, --insecure, --tls-alpn,\n"
     " --tls-version, --tls-use-os-certs : TLS options, as mosquitto_pub(1).\n";
@@ -88,9 +97,7 @@ void print_usage(Tool tool) {
             break;
     }
     std::fputs(kCommonUsage, stdout);
-    std::printf("       %s --help\n\n", tool == Tool::Pub   ? "lampi-pub"
-                                        : tool == Tool::Sub ? "lampi-sub"
-                                                            : "lampi-rr");
+    std::printf("       %s --help\n\n", tool_name(tool).c_str());
     std::fputs(kCommonHelp, stdout);
     if (tool == Tool::Pub) {
         std::fputs(
@@ -126,13 +133,41 @@ void print_usage(Tool tool) {
     std::printf("\nSee https://mosquitto.org/ for more information.\n\n");
 }
 
+bool check_client_options(const Config& cfg) {
+    // lampi has no OpenSSL engine support: say so as a mosquitto_pub built without it does.
+    if (!cfg.tls_engine.empty()) {
+        err_printf(cfg, "Error: Problem setting TLS engine, is %s a valid engine?\n",
+                   cfg.tls_engine.c_str());
+        return false;
+    }
+    if (!cfg.keyform.empty() && cfg.keyform != "pem" && cfg.keyform != "engine") {
+        err_printf(cfg, "Error: Problem setting key form, it must be one of 'pem' or 'engine'.\n");
+        return false;
+    }
+    if (cfg.keyform == "engine") {
+        err_printf(cfg,
+                   "Error: --keyform engine needs a TLS engine, which lampi does not support."
+                   "\n");
+        return false;
+    }
+    const bool hex = cfg.psk.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+    if (!cfg.psk.empty() && !hex) {
+        err_printf(cfg, "Error: Problem setting TLS-PSK options.\n");
+        return false;
+    }
+    return true;
+}
+
 client::ConnectionOptions connection_options(const Config& cfg) {
     client::ConnectionOptions o;
     o.host = cfg.host;
     o.unix_path = cfg.unix_path;
     o.bind_address = cfg.bind_address;
     o.nodelay = cfg.nodelay;
-    const bool tls = !cfg.cafile.empty() || !cfg.capath.empty() || cfg.tls_use_os_certs;
+    o.proxy = cfg.proxy;
+    if (cfg.websocket) o.websocket = client::WebSocketOptions{cfg.ws_path};
+    const bool tls =
+        !cfg.cafile.empty() || !cfg.capath.empty() || cfg.tls_use_os_certs || !cfg.psk.empty();
     o.port = static_cast<std::uint16_t>(cfg.port >= 0 ? cfg.port : (tls ? 8883 : 1883));
     if (tls || o.port == 8883) {
         client::TlsOptions t;
@@ -144,7 +179,10 @@ client::ConnectionOptions connection_options(const Config& cfg) {
         t.version = cfg.tls_version;
         t.ciphers = cfg.ciphers;
         t.alpn = cfg.tls_alpn;
-        t.use_os_certs = cfg.tls_use_os_certs || (cfg.cafile.empty() && cfg.capath.empty());
+        t.psk = cfg.psk;
+        t.psk_identity = cfg.psk_identity;
+        t.use_os_certs =
+            cfg.tls_use_os_certs || (cfg.cafile.empty() && cfg.capath.empty() && cfg.psk.empty());
         o.tls = t;
     }
     // Mosquitto's tools reconnect after a lost connection, every second, but give up when the
@@ -171,10 +209,11 @@ client::ConnectionOptions connection_options(const Config& cfg) {
         s.client_id = cfg.id;
     } else if (cfg.version == mqtt::ProtocolVersion::V31) {
         // MQTT 3.1 requires a client id; generate one as libmosquitto does.
-        static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+        static constexpr char kAlphabet[] =
+            "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         std::mt19937 rng(std::random_device{}());
         s.client_id = "mosq-";
-        for (int i = 0; i < 18; ++i) s.client_id += kAlphabet[rng() % 36];
+        for (int i = 0; i < 18; ++i) s.client_id += kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
     }
     if (!cfg.will_topic.empty()) {
         mqtt::Will w;

@@ -59,7 +59,9 @@ void Bridge::connect_local() {
         if (!stopping_) on_local_packet(std::move(p));
     });
     // An in-process client: no credentials to check.
-    auto policy = std::make_shared<const broker::ListenerPolicy>();
+    broker::ListenerPolicy local_policy;
+    local_policy.in_process_bridge = true;
+    auto policy = std::make_shared<const broker::ListenerPolicy>(std::move(local_policy));
     local_ = std::make_unique<broker::ClientConnection>(broker_, *link_, std::move(policy),
                                                         "bridge " + config_.connection);
     mqtt::Connect c;
@@ -186,7 +188,8 @@ client::ConnectionOptions Bridge::remote_options() {
     o.port = first.port;
     o.bind_address = config_.bridge_bind_address;
     o.nodelay = true;
-    if (!config_.bridge_cafile.empty() || !config_.bridge_capath.empty()) {
+    if (!config_.bridge_cafile.empty() || !config_.bridge_capath.empty() ||
+        !config_.bridge_identity.empty()) {
         client::TlsOptions tls;
         tls.cafile = config_.bridge_cafile;
         tls.capath = config_.bridge_capath;
@@ -195,6 +198,8 @@ client::ConnectionOptions Bridge::remote_options() {
         tls.insecure = config_.bridge_insecure;
         tls.version = config_.bridge_tls_version;
         tls.alpn = config_.bridge_alpn;
+        tls.psk_identity = config_.bridge_identity;
+        tls.psk = config_.bridge_psk;
         o.tls = tls;
     }
     o.reconnect.enabled = config_.start_type != BridgeStartType::Once;
@@ -215,7 +220,11 @@ client::ConnectionOptions Bridge::remote_options() {
         // The remote tells everyone the bridge is gone when the link breaks (MQTT will).
         s.will = mqtt::Will{config_.effective_notification_topic(), "0", 1, true, {}};
     }
-    s.max_inflight = 20;
+    // Mosquitto's bridge window: max_inflight_messages (0: none), within the remote's Receive
+    // Maximum (v5, applied by the session). The local side delivers to the bridge with the same
+    // window, and each local message is acknowledged once the remote acknowledged it.
+    const std::size_t window = broker_.settings().max_inflight_messages;
+    s.max_inflight = static_cast<std::uint16_t>(window == 0 || window > 65535 ? 0 : window);
     return o;
 }
 
@@ -276,10 +285,7 @@ void Bridge::on_remote_event(const client::Event& e) {
             log(LogType::Error, "Bridge {}: connection refused by {} (reason {}).",
                 config_.connection, status().address, static_cast<int>(c->reason_code));
             // MQTT 3.1.1 CONNACK 1: the remote does not take the bridge bit (try_private).
-            if (c->reason_code == 1 && use_bridge_bit_ && config_.try_private) {
-                use_bridge_bit_ = false;
-                retry_now_ = true;
-            }
+            if (c->reason_code == 1 && use_bridge_bit_ && config_.try_private) drop_bridge_bit();
         }
     } else if (auto* m = std::get_if<client::event::Message>(&e)) {
         on_remote_message(mqtt::Publish(m->publish));
@@ -299,6 +305,15 @@ void Bridge::on_remote_event(const client::Event& e) {
             }
         }
     }
+}
+
+// The remote does not take the bridge bit (try_private): Mosquitto would retry with it forever.
+void Bridge::drop_bridge_bit() {
+    log(LogType::Notice,
+        "Bridge {}: {} refused the bridge bit (try_private); reconnecting without it.",
+        config_.connection, status().address);
+    use_bridge_bit_ = false;
+    retry_now_ = true;
 }
 
 void Bridge::on_remote_connected(const client::event::Connected& c) {
@@ -342,8 +357,7 @@ void Bridge::on_remote_lost(const std::string& why) {
         config_.bridge_protocol_version != BridgeProtocolVersion::MqttV50 && remote_up_ == false &&
         why == "Connection closed") {
         // Some brokers (RabbitMQ) close instead of answering CONNACK 1 to the bridge bit.
-        use_bridge_bit_ = false;
-        retry_now_ = true;
+        drop_bridge_bit();
     }
     if (!remote_up_) {
         // Logged loudly once per state change, then at debug level while it keeps failing.

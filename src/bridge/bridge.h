@@ -65,6 +65,7 @@ private:
     void on_remote_event(const client::Event& e);
     void on_remote_connected(const client::event::Connected& c);
     void on_remote_lost(const std::string& why);
+    void drop_bridge_bit();
     void on_remote_message(mqtt::Publish&& p);
     void forward(mqtt::Publish&& local, std::uint8_t local_qos);
     void notify(const char* state);

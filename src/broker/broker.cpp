@@ -15,6 +15,7 @@ struct Target {
     std::uint8_t qos;
     bool retain_as_published;
     std::uint32_t subscription_id;
+    bool shared = false;
 };
 
 std::uint8_t delivery_qos(std::uint8_t message_qos, std::uint8_t granted, bool upgrade) {
@@ -37,8 +38,8 @@ const auto* pick_shared_member(const Group& group) {
 
 // MQTT 3.1.1 3.3.5 / MQTT 5 3.3.4: overlapping subscriptions of one client give one copy at the
 // highest QoS, carrying every matching subscription identifier.
-void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgrade,
-                    TimePoint now, std::size_t& delivered) {
+void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgrade, TimePoint now,
+                    std::size_t& delivered) {
     if (targets.size() > 1) {
         std::sort(targets.begin(), targets.end(),
                   [](const Target& a, const Target& b) { return a.session < b.session; });
@@ -49,6 +50,7 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
         Session* s = targets[i].session;
         std::uint8_t granted = 0;
         bool rap = false;
+        const std::size_t first = i;
         for (; i < targets.size() && targets[i].session == s; ++i) {
             granted = std::max(granted, targets[i].qos);
             rap = rap || targets[i].retain_as_published;
@@ -58,6 +60,8 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
         }
         d.qos = delivery_qos(m->qos, granted, upgrade);
         d.retain = rap && m->retain;
+        // A copy that also serves a plain subscription stays with this client whatever happens.
+        d.via_shared = i - first == 1 && targets[first].shared;
         if (s->deliver(std::move(d), now)) ++delivered;
     }
 }
@@ -65,27 +69,35 @@ void deliver_merged(std::vector<Target>& targets, const MessagePtr& m, bool upgr
 }  // namespace
 
 Broker::Broker(const Settings& settings)
-    : settings_(settings), upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {}
+    : settings_(std::make_shared<const Settings>(settings)),
+      upgrade_outgoing_qos_(settings.upgrade_outgoing_qos) {
+    MemoryBudget::set_limit(settings.memory_limit);
+}
 
-Settings Broker::settings() const {
+Settings Broker::settings() const { return *shared_settings(); }
+
+std::shared_ptr<const Settings> Broker::shared_settings() const {
     std::lock_guard lock(settings_mutex_);
     return settings_;
 }
 
 void Broker::update_settings(const Settings& s) {
+    auto next = std::make_shared<const Settings>(s);
     {
         std::lock_guard lock(settings_mutex_);
-        settings_ = s;
+        settings_ = next;
     }
     upgrade_outgoing_qos_.store(s.upgrade_outgoing_qos, std::memory_order_relaxed);
+    MemoryBudget::set_limit(s.memory_limit);  // Mosquitto reloads memory_limit too
     std::lock_guard lock(registry_mutex_);
-    for (auto& [id, entry] : registry_) entry.session->update_settings(s);
+    for (auto& [id, entry] : registry_) entry.session->update_settings(next);
 }
 
 SessionClaim Broker::claim_session(const std::string& client_id, bool clean_start,
-                                   SessionOwner* owner, TimePoint /*now*/) {
+                                   SessionOwner* owner, TimePoint now) {
     std::lock_guard lock(registry_mutex_);
-    if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr) journal_->will_removed(client_id);
+    if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr)
+        journal_->will_removed(client_id);
     auto it = registry_.find(client_id);
     if (it != registry_.end()) {
         if (it->second.owner != nullptr && it->second.owner != owner) {
@@ -95,9 +107,9 @@ SessionClaim Broker::claim_session(const std::string& client_id, bool clean_star
             it->second.owner = owner;
             return {it->second.session, true};
         }
-        remove_session_locked(client_id);
+        remove_session_locked(client_id, now);
     }
-    auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
     session->set_journal(journal_);
     registry_.emplace(client_id, RegistryEntry{session, owner});
     return {session, false};
@@ -107,18 +119,28 @@ void Broker::release_session(const std::shared_ptr<Session>& session, SessionOwn
                              TimePoint now) {
     std::lock_guard lock(registry_mutex_);
     auto it = registry_.find(session->client_id());
-    if (it == registry_.end() || it->second.owner != owner || it->second.session != session) {
+    if (it == registry_.end() || it->second.session != session) {
+        // A clean start discarded this session while its connection was still attached.
+        hand_off_shared(*session, true, now);
         return;
     }
+    if (it->second.owner != owner) return;  // taken over: the session lives on
     it->second.owner = nullptr;
     session->set_disconnected_at(now);
-    if (session->expiry_interval() == 0) remove_session_locked(session->client_id());
+    if (session->expiry_interval() == 0) {
+        remove_session_locked(session->client_id(), now);
+    } else {
+        hand_off_shared(*session, false, now);
+    }
 }
 
-void Broker::remove_session_locked(const std::string& client_id) {
+void Broker::remove_session_locked(const std::string& client_id, TimePoint now) {
     auto it = registry_.find(client_id);
     if (it == registry_.end()) return;
-    if (journal_ != nullptr && it->second.session->persistent()) journal_->session_removed(client_id);
+    if (journal_ != nullptr && it->second.session->persistent()) {
+        journal_->session_removed(client_id);
+    }
+    hand_off_shared(*it->second.session, true, now);
     drop_subscriptions(*it->second.session);
     registry_.erase(it);
 }
@@ -129,10 +151,9 @@ void Broker::set_journal(Journal* journal) {
     for (auto& [client_id, entry] : registry_) entry.session->set_journal(journal);
 }
 
-std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
-                                                 std::uint32_t expiry,
+std::shared_ptr<Session> Broker::restore_session(const std::string& client_id, std::uint32_t expiry,
                                                  std::optional<TimePoint> disconnected_at) {
-    auto session = std::make_shared<Session>(client_id, settings(), stats_);
+    auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
     session->set_expiry_interval(expiry);
     if (disconnected_at) session->set_disconnected_at(*disconnected_at);
     session->set_journal(journal_);
@@ -142,12 +163,10 @@ std::shared_ptr<Session> Broker::restore_session(const std::string& client_id,
 }
 
 void Broker::restore_subscription(const std::shared_ptr<Session>& session,
-                                  const std::string& filter,
-                                  const mqtt::SubscribeOptions& options,
+                                  const std::string& filter, const mqtt::SubscribeOptions& options,
                                   std::uint32_t subscription_id) {
-    tree_.with_write([&](Tree& tree) {
-        tree.subscribe(filter, session.get(), options, subscription_id);
-    });
+    tree_.with_write(
+        [&](Tree& tree) { tree.subscribe(filter, session.get(), options, subscription_id); });
     session->add_subscription(filter, {options, subscription_id});
 }
 
@@ -157,13 +176,14 @@ void Broker::restore_will(const std::string& client_id, MessagePtr will, TimePoi
 }
 
 void Broker::restore_retained(const MessagePtr& message) {
-    retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
-        tree.set(message->topic, message);
-    });
+    retained_.with_write(
+        [&](topic::RetainedTree<MessagePtr>& tree) { tree.set(message->topic, message); });
 }
 
+// The session keeps its own record: a discarded session's shared subscriptions still name the
+// groups its messages are handed to (release_session).
 void Broker::drop_subscriptions(Session& session) {
-    auto subs = session.take_subscriptions();
+    auto subs = session.subscriptions();
     if (subs.empty()) return;
     tree_.with_write([&](Tree& tree) {
         for (const auto& [filter, sub] : subs) tree.unsubscribe(filter, &session);
@@ -187,7 +207,7 @@ std::size_t Broker::publish(const MessagePtr& message, const Session* origin, Ti
             [&](std::string_view, const Tree::SharedGroup& group) {
                 const auto* e = pick_shared_member(group);
                 if (e == nullptr) return;
-                targets.push_back({e->subscriber, e->options.qos, false, e->subscription_id});
+                targets.push_back({e->subscriber, e->options.qos, false, e->subscription_id, true});
             });
         deliver_merged(targets, message, upgrade, now, delivered);
     });
@@ -228,8 +248,7 @@ std::vector<Delivery> Broker::retained_for(const std::string& filter, std::uint8
 }
 
 SubscribeOutcome Broker::subscribe(const std::shared_ptr<Session>& session,
-                                   const std::string& filter,
-                                   const mqtt::SubscribeOptions& options,
+                                   const std::string& filter, const mqtt::SubscribeOptions& options,
                                    std::uint32_t subscription_id, TimePoint now) {
     const bool is_new = tree_.with_write([&](Tree& tree) {
         return tree.subscribe(filter, session.get(), options, subscription_id);
@@ -240,8 +259,8 @@ SubscribeOutcome Broker::subscribe(const std::shared_ptr<Session>& session,
     const bool shared = topic::parse_shared_filter(filter).is_shared;
     // MQTT 5 3.3.1.3 / 3.8.3.1: retain handling 0 sends always, 1 only for a new subscription,
     // 2 never; shared subscriptions never get retained messages.
-    const bool send_retained = !shared && (options.retain_handling == 0 ||
-                                           (options.retain_handling == 1 && is_new));
+    const bool send_retained =
+        !shared && (options.retain_handling == 0 || (options.retain_handling == 1 && is_new));
     if (send_retained) {
         for (auto& d : retained_for(filter, options.qos, now)) {
             if (subscription_id != 0) d.subscription_ids.push_back(subscription_id);
@@ -261,7 +280,8 @@ void Broker::schedule_will(const std::string& client_id, MessagePtr will, TimePo
     std::lock_guard lock(registry_mutex_);
     if (owner != nullptr) {
         auto it = registry_.find(client_id);
-        if (it != registry_.end() && it->second.owner != nullptr && it->second.owner != owner) return;
+        if (it != registry_.end() && it->second.owner != nullptr && it->second.owner != owner)
+            return;
     }
     if (journal_ != nullptr) journal_->will_saved(client_id, will, when);
     pending_wills_[client_id] = PendingWill{std::move(will), when};
@@ -296,6 +316,7 @@ void Broker::expire_sessions(TimePoint now) {
             log(LogType::Notice, "Expiring client {} due to timeout.", it->first);
             Stats::add(stats_.clients_expired);
             if (journal_ != nullptr) journal_->session_removed(it->first);
+            hand_off_shared(*it->second.session, true, now);
             drop_subscriptions(*it->second.session);
             it = registry_.erase(it);
         } else {

@@ -28,7 +28,7 @@ namespace lampi::broker {
 
 // The party that holds a session's connection; the broker asks it to leave on takeover.
 class SessionOwner {
-public:
+  public:
     virtual ~SessionOwner() = default;
     // Thread-safe: called from the thread of the connection that takes the session over.
     virtual void kick(std::uint8_t reason) = 0;
@@ -46,7 +46,7 @@ struct SubscribeOutcome {
 };
 
 class Broker {
-public:
+  public:
     explicit Broker(const Settings& settings);
 
     Stats& stats() { return stats_; }
@@ -63,6 +63,8 @@ public:
     void restore_retained(const MessagePtr& message);
     void restore_will(const std::string& client_id, MessagePtr will, TimePoint when);
     Settings settings() const;
+    // The current settings, shared (not copied) by sessions and connections.
+    std::shared_ptr<const Settings> shared_settings() const;
     void update_settings(const Settings& s);
 
     // CONNECT: finds or creates the session and records `owner` as its holder, kicking the
@@ -80,8 +82,8 @@ public:
     std::size_t publish(const MessagePtr& message, const Session* origin, TimePoint now);
 
     SubscribeOutcome subscribe(const std::shared_ptr<Session>& session, const std::string& filter,
-                               const mqtt::SubscribeOptions& options,
-                               std::uint32_t subscription_id, TimePoint now);
+                               const mqtt::SubscribeOptions& options, std::uint32_t subscription_id,
+                               TimePoint now);
     // Returns true if the subscription existed.
     bool unsubscribe(Session& session, const std::string& filter);
 
@@ -98,11 +100,10 @@ public:
     std::size_t subscription_count() const;
     std::size_t retained_count() const;
     // Calls f(filter, client_id, options) for each subscription (SIGUSR2 dump).
-    void for_each_subscription(
-        const std::function<void(std::string_view, std::string_view, const mqtt::SubscribeOptions&)>&
-            f) const;
+    void for_each_subscription(const std::function<void(std::string_view, std::string_view,
+                                                        const mqtt::SubscribeOptions&)>& f) const;
 
-private:
+  private:
     struct RegistryEntry {
         std::shared_ptr<Session> session;
         SessionOwner* owner = nullptr;
@@ -113,7 +114,12 @@ private:
     };
     using Tree = topic::SubscriptionTree<Session*>;
 
-    void remove_session_locked(const std::string& client_id);
+    void remove_session_locked(const std::string& client_id, TimePoint now);
+    // Shared subscriptions (MQTT 5 4.8.2, shared_handoff.cpp): gives what `leaving`, now offline,
+    // holds through its shared subscriptions to other members of the same groups, online ones
+    // first. A message no other member can take stays with a session that lives on, and is
+    // dropped with one that `ends`. Called with registry_mutex_ held.
+    void hand_off_shared(Session& leaving, bool ends, TimePoint now);
     void drop_subscriptions(Session& session);
     void store_retained(const MessagePtr& message);
     std::vector<Delivery> retained_for(const std::string& filter, std::uint8_t qos,
@@ -123,7 +129,7 @@ private:
 
     Stats stats_;
     mutable std::mutex settings_mutex_;
-    Settings settings_;
+    std::shared_ptr<const Settings> settings_;
     std::atomic<bool> upgrade_outgoing_qos_{false};
     mutable std::mutex registry_mutex_;
     std::unordered_map<std::string, RegistryEntry> registry_;

@@ -23,12 +23,18 @@ std::string generate_client_id(const std::string& prefix) {
 // MQTT 5 reason codes mapped onto the six 3.1.1 CONNACK return codes.
 std::uint8_t v3_connack_code(std::uint8_t v5) {
     switch (v5) {
-        case rc::kSuccess: return mqtt::connack_v3::kAccepted;
-        case rc::kUnsupportedProtocolVersion: return mqtt::connack_v3::kUnacceptableProtocolVersion;
-        case rc::kClientIdentifierNotValid: return mqtt::connack_v3::kIdentifierRejected;
-        case rc::kBadUserNameOrPassword: return mqtt::connack_v3::kBadUserNameOrPassword;
-        case rc::kNotAuthorized: return mqtt::connack_v3::kNotAuthorized;
-        default: return mqtt::connack_v3::kServerUnavailable;
+        case rc::kSuccess:
+            return mqtt::connack_v3::kAccepted;
+        case rc::kUnsupportedProtocolVersion:
+            return mqtt::connack_v3::kUnacceptableProtocolVersion;
+        case rc::kClientIdentifierNotValid:
+            return mqtt::connack_v3::kIdentifierRejected;
+        case rc::kBadUserNameOrPassword:
+            return mqtt::connack_v3::kBadUserNameOrPassword;
+        case rc::kNotAuthorized:
+            return mqtt::connack_v3::kNotAuthorized;
+        default:
+            return mqtt::connack_v3::kServerUnavailable;
     }
 }
 
@@ -41,15 +47,14 @@ ClientConnection::ClientConnection(Broker& broker, Outlet& outlet,
       policy_holder_(std::move(policy)),
       policy_(*policy_holder_),
       peer_(std::move(peer)),
-      settings_(broker.settings()) {}
+      settings_holder_(broker.shared_settings()),
+      settings_(*settings_holder_) {}
 
 ClientConnection::~ClientConnection() {
     if (session_) session_->detach(&outlet_);
 }
 
-std::size_t ClientConnection::max_packet_size() const {
-    return settings_.max_packet_size;
-}
+std::size_t ClientConnection::max_packet_size() const { return settings_.max_packet_size; }
 
 void ClientConnection::send(const mqtt::Packet& packet) {
     thread_local std::string out;
@@ -227,8 +232,10 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
         if (settings.max_packet_size > 0) {
             props.maximum_packet_size = static_cast<std::uint32_t>(settings.max_packet_size);
         }
-        props.topic_alias_maximum = settings.max_topic_alias;
+        // MQTT 5 3.2.2.3.8: absent means 0, no alias accepted.
+        if (policy_.max_topic_alias > 0) props.topic_alias_maximum = policy_.max_topic_alias;
         if (policy_.max_qos < 2) props.maximum_qos = policy_.max_qos;
+        props.response_information = response_information(c);
     } else if (c.clean_start) {
         session_expiry_ = 0;
     } else {
@@ -236,6 +243,7 @@ void ClientConnection::handle_connect(mqtt::Connect& c, TimePoint now) {
                               ? settings.persistent_client_expiration
                               : 0xFFFFFFFF;
     }
+    set_up_inbound_limits(props.receive_maximum);
     if (c.will) will_ = std::make_unique<mqtt::Will>(std::move(*c.will));
     if (will_ && !policy_.mount_point.empty()) will_->topic = mount(will_->topic);
     accept_connect(c, std::move(props), now);
@@ -293,7 +301,8 @@ void ClientConnection::publish_will(TimePoint now) {
     MessagePtr message = make_message(std::move(p), now);
     if (delay > 0 && session_expiry_ > 0) {
         const std::uint32_t wait = std::min(delay, session_expiry_);
-        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait), this);
+        broker_.schedule_will(client_id_, std::move(message), now + std::chrono::seconds(wait),
+                              this);
         return;
     }
     broker_.publish(message, nullptr, now);

@@ -13,7 +13,9 @@
 
 #include "broker/access_control.h"
 #include "broker/broker.h"
+#include "broker/inbound_quota.h"
 #include "broker/outlet.h"
+#include "broker/publish_rate_limiter.h"
 #include "mqtt/codec.h"
 
 namespace lampi::broker {
@@ -27,11 +29,15 @@ struct ListenerPolicy {
     std::string mount_point;
     std::uint16_t port = 0;
     std::uint8_t max_qos = 2;  // Mosquitto's per-listener max_qos (MQTT 5 Maximum QoS)
+    std::uint16_t max_topic_alias = 10;         // per listener, as in Mosquitto 2
+    // The broker's own bridge (bridge/): it carries many clients' traffic and counts on its
+    // local acknowledgements, so Receive Maximum and max_publish_rate do not apply to it.
+    bool in_process_bridge = false;
     std::shared_ptr<AccessControlSlot> access;  // password and ACL checks; may be empty
 };
 
 class ClientConnection final : public SessionOwner {
-public:
+  public:
     // `policy` is shared by every connection of a listener.
     ClientConnection(Broker& broker, Outlet& outlet, std::shared_ptr<const ListenerPolicy> policy,
                      std::string peer);
@@ -60,7 +66,7 @@ public:
     std::size_t max_packet_size() const;
     const std::string& client_id() const { return client_id_; }
 
-private:
+  private:
     void handle_connect(mqtt::Connect& c, TimePoint now);
     bool check_connect(mqtt::Connect& c);
     std::uint8_t authenticate(mqtt::Connect& c);
@@ -77,9 +83,19 @@ private:
     void handle_unsubscribe(const mqtt::Unsubscribe& u);
     void handle_disconnect(const mqtt::Disconnect& d, TimePoint now);
 
+    // What the client may send (client_limits.cpp). `receive_maximum`: as announced in CONNACK.
+    void set_up_inbound_limits(std::optional<std::uint16_t> receive_maximum);
+    // 0 when the PUBLISH is within the limits, else the reason to disconnect with (and `why`).
+    std::uint8_t admit_publish(const mqtt::Publish& p, TimePoint now, std::string& why);
+    // memory_limit: sets `refusal` to 0x97 for a v5 client, closes a 3.x one (returns false).
+    bool within_memory_limit(const mqtt::Publish& p, std::uint8_t& refusal);
+    bool over_memory_limit(const mqtt::Publish& p) const;
+    std::optional<std::string> response_information(const mqtt::Connect& c) const;
+
     void send(const mqtt::Packet& packet);
-    // PUBACK / PUBREC: with persistence they wait until what the PUBLISH changed is on disk.
-    void acknowledge(const mqtt::PubResponse& ack);
+    // PUBACK / PUBREC / PUBCOMP: with persistence they wait until what the PUBLISH changed is on
+    // disk. `ends_counted_flow`: sending it gives the client back one unit of Receive Maximum.
+    void acknowledge(const mqtt::PubResponse& ack, bool ends_counted_flow = false);
     void send_connack(std::uint8_t code, bool session_present, mqtt::Properties props = {});
     // Ends the connection: a v5 client gets DISCONNECT with `reason` first.
     void close_with(std::uint8_t reason, std::string_view why);
@@ -93,7 +109,9 @@ private:
     const std::shared_ptr<const ListenerPolicy> policy_holder_;
     const ListenerPolicy& policy_;
     const std::string peer_;
-    const Settings settings_;  // as at accept; a reload applies to new connections
+    // As at accept; a reload applies to new connections.
+    const std::shared_ptr<const Settings> settings_holder_;
+    const Settings& settings_;
     std::string client_id_;
     std::optional<std::string> username_;
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
@@ -106,7 +124,10 @@ private:
     std::uint32_t client_max_packet_size_ = 0;
     std::unique_ptr<mqtt::Will> will_;  // most clients have none: no inline Properties
     std::shared_ptr<Session> session_;
-    std::unordered_map<std::uint16_t, std::string> topic_aliases_;
+    using TopicAliases = std::unordered_map<std::uint16_t, std::string>;
+    std::unique_ptr<TopicAliases> topic_aliases_;  // allocated by the first alias
+    std::shared_ptr<InboundQuota> inbound_quota_;       // v5, when Receive Maximum is announced
+    std::unique_ptr<PublishRateLimiter> rate_limiter_;  // when max_publish_rate is set
     std::atomic<bool> kicked_{false};
     std::optional<std::string> transport_identity_;
 };

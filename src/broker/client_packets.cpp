@@ -39,6 +39,7 @@ MessagePtr ClientConnection::make_message(mqtt::Publish&& p, TimePoint now) cons
         p.properties.will_delay_interval.reset();
         m->properties = std::move(p.properties);
     }
+    m->charge_held_bytes();
     return m;
 }
 
@@ -48,14 +49,16 @@ std::uint8_t ClientConnection::resolve_topic_alias(mqtt::Publish& p) {
     }
     const std::uint16_t alias = *p.properties.topic_alias;
     // MQTT 5 3.3.2.3.4: 0 and values above our Topic Alias Maximum are invalid.
-    if (alias == 0 || alias > settings_.max_topic_alias) return rc::kTopicAliasInvalid;
+    if (alias == 0 || alias > policy_.max_topic_alias) return rc::kTopicAliasInvalid;
     if (p.topic.empty()) {
-        auto it = topic_aliases_.find(alias);
         // An alias this connection never mapped: a protocol error (as Mosquitto answers).
-        if (it == topic_aliases_.end()) return rc::kProtocolError;
+        if (!topic_aliases_) return rc::kProtocolError;
+        auto it = topic_aliases_->find(alias);
+        if (it == topic_aliases_->end()) return rc::kProtocolError;
         p.topic = it->second;
     } else {
-        topic_aliases_[alias] = p.topic;
+        if (!topic_aliases_) topic_aliases_ = std::make_unique<TopicAliases>();
+        (*topic_aliases_)[alias] = p.topic;
     }
     return rc::kSuccess;
 }
@@ -66,8 +69,7 @@ std::uint8_t ClientConnection::check_publish(const mqtt::Publish& p) const {
     if (settings.message_size_limit > 0 && p.payload.size() > settings.message_size_limit) {
         return rc::kPacketTooLarge;
     }
-    if (p.properties.payload_format_indicator.value_or(0) == 1 &&
-        !mqtt::is_valid_utf8(p.payload)) {
+    if (p.properties.payload_format_indicator.value_or(0) == 1 && !mqtt::is_valid_utf8(p.payload)) {
         return rc::kPayloadFormatInvalid;  // MQTT 5 3.3.2.3.2
     }
     // Clients may not write into $SYS (Mosquitto lets bridges set their connection state).
@@ -89,6 +91,10 @@ void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
     }
     if (p.qos > policy_.max_qos) {
         close_with(rc::kQosNotSupported, "QoS above the listener's max_qos");  // MQTT 5 3.3.1.2
+        return;
+    }
+    if (std::string why; const std::uint8_t over = admit_publish(p, now, why)) {
+        close_with(over, why);
         return;
     }
     if (!topic::is_valid_topic_name(p.topic)) {
@@ -120,35 +126,50 @@ void ClientConnection::handle_publish(mqtt::Publish& p, TimePoint now) {
     };
     if (p.qos == 2) {
         const bool fresh = session_->remember_incoming_qos2(id);
+        if (fresh && !within_memory_limit(p, refusal)) {
+            session_->release_incoming_qos2(id);  // not taken: the client sends it again
+            return;
+        }
         std::size_t delivered = 1;  // a duplicate was delivered the first time
         if (fresh && refusal == rc::kSuccess) delivered = route_publish(p, now);
         // A v5 refusal ends the QoS 2 flow at PUBREC (MQTT 5 4.3.3).
-        if (refusal != rc::kSuccess && v5) session_->release_incoming_qos2(id);
-        acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, ack_code(delivered), {}});
+        bool ends_flow = false;
+        if (refusal != rc::kSuccess && v5) {
+            session_->release_incoming_qos2(id);
+            ends_flow = inbound_quota_ && inbound_quota_->end_qos2(id);
+        }
+        acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubrec, id, ack_code(delivered), {}},
+                    ends_flow);
         return;
     }
+    if (!within_memory_limit(p, refusal)) return;
     std::size_t delivered = 0;
     if (refusal == rc::kSuccess) delivered = route_publish(p, now);
     if (p.qos == 1) {
-        acknowledge(mqtt::PubResponse{mqtt::PacketType::Puback, id, ack_code(delivered), {}});
+        acknowledge(mqtt::PubResponse{mqtt::PacketType::Puback, id, ack_code(delivered), {}}, true);
     }
 }
 
-void ClientConnection::acknowledge(const mqtt::PubResponse& ack) {
+void ClientConnection::acknowledge(const mqtt::PubResponse& ack, bool ends_counted_flow) {
+    std::shared_ptr<InboundQuota> quota = ends_counted_flow ? inbound_quota_ : nullptr;
     Journal* journal = broker_.journal();
     if (journal == nullptr) {
         send(ack);
+        if (quota) quota->release();
         return;
     }
     std::string bytes;
     mqtt::encode(ack, version_, bytes);
     // The barrier completes in submission order, so acknowledgements keep the order of the
-    // PUBLISHes (MQTT 3.1.1 4.6). A refusal (MQTT 5 reason >= 0x80, e.g. 0x83 while the store
-    // cannot be written) promises nothing, so it goes out even when the commit failed.
+    // PUBLISHes (MQTT 3.1.1 4.6). The client's quota comes back when the answer leaves. A
+    // refusal (MQTT 5 reason >= 0x80, e.g. 0x83 while the store cannot be written) promises
+    // nothing, so it goes out even when the commit failed.
     const bool refusal = ack.reason_code >= 0x80;
-    journal->barrier([weak = outlet_.weak_outlet(), bytes = std::move(bytes), refusal](bool ok) {
+    journal->barrier([weak = outlet_.weak_outlet(), bytes = std::move(bytes),
+                      quota = std::move(quota), refusal](bool ok) {
         if (!ok && !refusal) return;
         if (auto outlet = weak.lock()) outlet->send(bytes);
+        if (quota) quota->release();
     });
 }
 
@@ -165,17 +186,19 @@ void ClientConnection::handle_pub_response(const mqtt::PubResponse& r, TimePoint
             break;
         case mqtt::PacketType::Pubrec:
             if (!session_->on_pubrec(r.packet_id, r.reason_code, now) && mqtt::is_v5(version_)) {
-                send(mqtt::PubResponse{mqtt::PacketType::Pubrel, r.packet_id,
-                                       rc::kPacketIdentifierNotFound, {}});
+                send(mqtt::PubResponse{
+                    mqtt::PacketType::Pubrel, r.packet_id, rc::kPacketIdentifierNotFound, {}});
             }
             break;
         case mqtt::PacketType::Pubrel: {
             const bool known = session_->release_incoming_qos2(r.packet_id);
             const std::uint8_t code =
                 (known || !mqtt::is_v5(version_)) ? rc::kSuccess : rc::kPacketIdentifierNotFound;
+            const bool counted = inbound_quota_ && inbound_quota_->end_qos2(r.packet_id);
             // Only once the id is forgotten on disk too: a restart must not mistake the client's
             // next message with this id for a duplicate.
-            acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubcomp, r.packet_id, code, {}});
+            acknowledge(mqtt::PubResponse{mqtt::PacketType::Pubcomp, r.packet_id, code, {}},
+                        counted);
             break;
         }
         case mqtt::PacketType::Pubcomp:
@@ -200,8 +223,9 @@ std::uint8_t ClientConnection::check_subscription(const mqtt::Subscription& sub,
 
 void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now) {
     const bool v5 = mqtt::is_v5(version_);
-    const std::uint32_t sub_id =
-        s.properties.subscription_identifiers.empty() ? 0 : s.properties.subscription_identifiers[0];
+    const std::uint32_t sub_id = s.properties.subscription_identifiers.empty()
+                                     ? 0
+                                     : s.properties.subscription_identifiers[0];
     mqtt::Suback ack;
     ack.packet_id = s.packet_id;
     std::vector<Delivery> retained;

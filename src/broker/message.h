@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "broker/memory_budget.h"
 #include "mqtt/properties.h"
 
 namespace lampi::broker {
@@ -29,6 +30,11 @@ struct Message {
     TimePoint received_at{};
     // The id under which the journal stored this message (0: not stored yet). Set once.
     mutable std::atomic<std::uint64_t> store_id{0};
+    // Topic and payload bytes counted against memory_limit while the message lives.
+    HeldBytes held;
+
+    // Charges the message's topic and payload to the MemoryBudget; call once, when built.
+    void charge_held_bytes() { held.charge(topic.size() + payload.size()); }
 
     bool expired(TimePoint now) const { return expires_at && now >= *expires_at; }
     // MQTT 5 3.3.2.3.3: the interval sent on is the time left.

@@ -51,18 +51,18 @@ mqtt::Publish make_publish(const Delivery& d, std::uint16_t packet_id, bool dup,
 
 }  // namespace
 
-Session::Session(std::string client_id, const Settings& settings, Stats& stats)
-    : client_id_(std::move(client_id)), stats_(stats), settings_(settings) {}
+Session::Session(std::string client_id, std::shared_ptr<const Settings> settings, Stats& stats)
+    : client_id_(std::move(client_id)), stats_(stats), settings_(std::move(settings)) {}
 
-void Session::update_settings(const Settings& s) {
+void Session::update_settings(std::shared_ptr<const Settings> s) {
     std::lock_guard lock(mutex_);
-    settings_ = s;
+    settings_ = std::move(s);
 }
 
 std::size_t Session::window_locked() const {
     std::size_t window = client_receive_maximum_;
-    if (settings_.max_inflight_messages > 0) {
-        window = std::min(window, settings_.max_inflight_messages);
+    if (settings_->max_inflight_messages > 0) {
+        window = std::min(window, settings_->max_inflight_messages);
     }
     return window;
 }
@@ -70,7 +70,8 @@ std::size_t Session::window_locked() const {
 std::uint16_t Session::next_packet_id_locked() {
     // inflight_ is smaller than 65535 (bounded by the window), so a free id exists.
     do {
-        last_packet_id_ = static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+        last_packet_id_ =
+            static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
     } while (inflight_.contains(last_packet_id_));
     return last_packet_id_;
 }
@@ -94,7 +95,7 @@ static void encode_v3_publish(const Delivery& d, std::uint16_t packet_id, bool d
     out.append(m.payload);
 }
 
-void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
+bool Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup,
                                   TimePoint now) {
     std::string& out = scratch();
     const std::string_view topic = client_topic(d.message->topic, mount_point_);
@@ -106,14 +107,15 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
     if (client_max_packet_size_ > 0 && out.size() > client_max_packet_size_) {
         // MQTT 5 3.1.2.11.4: a message too large for the client is discarded without sending.
         Stats::add(stats_.publish_dropped);
-        return;
+        return false;
     }
     outlet_->send(out);
     thread_local unsigned sample = 0;
     if (++sample % Stats::kLatencySampleEvery == 0 && d.message->received_at != TimePoint{}) {
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-            now - d.message->received_at);
-        stats_.in_broker_latency.record(static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
+        const auto us =
+            std::chrono::duration_cast<std::chrono::microseconds>(now - d.message->received_at);
+        stats_.in_broker_latency.record(
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, us.count())));
     }
     if (outlet_->pending_bytes() > Backpressure::kHighWater) {
         Backpressure::congested_target() = outlet_->weak_outlet();
@@ -121,6 +123,7 @@ void Session::send_publish_locked(const Delivery& d, std::uint16_t packet_id, bo
     Stats::add(stats_.publish_sent);
     Stats::add(stats_.messages_sent);
     Stats::add(stats_.bytes_sent, out.size());
+    return true;
 }
 
 void Session::send_pubrel_locked(std::uint16_t packet_id) {
@@ -134,9 +137,9 @@ void Session::send_pubrel_locked(std::uint16_t packet_id) {
 bool Session::enqueue_locked(Delivery&& d) {
     const std::size_t size = d.message->approximate_size();
     const bool count_full =
-        settings_.max_queued_messages > 0 && queue_.size() >= settings_.max_queued_messages;
+        settings_->max_queued_messages > 0 && queue_.size() >= settings_->max_queued_messages;
     const bool bytes_full =
-        settings_.max_queued_bytes > 0 && queued_bytes_ + size > settings_.max_queued_bytes;
+        settings_->max_queued_bytes > 0 && queued_bytes_ + size > settings_->max_queued_bytes;
     if (count_full || bytes_full) {
         Stats::add(stats_.publish_dropped);
         return false;
@@ -215,12 +218,12 @@ bool Session::deliver(Delivery d, TimePoint now) {
     if (d.message->expired(now)) return false;
     if (!may_read_locked(*d.message)) return false;
     if (outlet_ == nullptr) {
-        if (d.qos == 0 && !settings_.queue_qos0_messages) return false;
+        if (d.qos == 0 && !settings_->queue_qos0_messages) return false;
         return enqueue_locked(std::move(d));
     }
     if (d.qos == 0) {
-        if (settings_.max_client_buffer_bytes > 0 &&
-            outlet_->pending_bytes() > settings_.max_client_buffer_bytes) {
+        if (settings_->max_client_buffer_bytes > 0 &&
+            outlet_->pending_bytes() > settings_->max_client_buffer_bytes) {
             Stats::add(stats_.publish_dropped);
             return false;
         }
@@ -242,7 +245,11 @@ void Session::send_or_queue_locked(Delivery&& d, TimePoint now) {
     } else {
         journal_move_locked(d, id, stage_of(d.qos));
     }
-    send_publish_locked(d, id, false, now);
+    if (!send_publish_locked(d, id, false, now)) {
+        // MQTT 5 3.1.2.11.4: discarded as if its delivery had completed; it holds no slot.
+        journal_remove_locked(d);
+        return;
+    }
     const OutState state = d.qos == 1 ? OutState::WaitPuback : OutState::WaitPubrec;
     inflight_.emplace(id, InFlight{std::move(d), state});
 }
@@ -264,9 +271,8 @@ void Session::fill_window_locked(TimePoint now) {
     }
 }
 
-void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
-                     std::uint16_t receive_maximum, std::uint32_t max_packet_size,
-                     TimePoint now) {
+void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version, std::uint16_t receive_maximum,
+                     std::uint32_t max_packet_size, TimePoint now) {
     std::lock_guard lock(mutex_);
     outlet_ = outlet;
     version_ = version;
@@ -276,15 +282,18 @@ void Session::attach(Outlet* outlet, mqtt::ProtocolVersion version,
     online_.store(true, std::memory_order_relaxed);
     // MQTT 3.1.1 4.4 / MQTT 5 4.4: resend unacknowledged PUBLISH (DUP) and PUBREL in order.
     for (auto it = inflight_.begin(); it != inflight_.end();) {
-        if (it->second.delivery.message->expired(now) && it->second.state != OutState::WaitPubcomp) {
+        if (it->second.delivery.message->expired(now) &&
+            it->second.state != OutState::WaitPubcomp) {
             journal_remove_locked(it->second.delivery);
             it = inflight_.erase(it);
             continue;
         }
         if (it->second.state == OutState::WaitPubcomp) {
             send_pubrel_locked(it->first);
-        } else {
-            send_publish_locked(it->second.delivery, it->first, true, now);
+        } else if (!send_publish_locked(it->second.delivery, it->first, true, now)) {
+            journal_remove_locked(it->second.delivery);  // too large for the client now
+            it = inflight_.erase(it);
+            continue;
         }
         ++it;
     }
@@ -297,6 +306,29 @@ bool Session::detach(const Outlet* outlet) {
     outlet_ = nullptr;
     online_.store(false, std::memory_order_relaxed);
     return true;
+}
+
+std::vector<Delivery> Session::take_shared_deliveries() {
+    std::lock_guard lock(mutex_);
+    std::vector<Delivery> out;
+    if (outlet_ != nullptr) return out;
+    for (auto it = inflight_.begin(); it != inflight_.end();) {
+        if (it->second.delivery.via_shared && it->second.state == OutState::WaitPuback) {
+            journal_remove_locked(it->second.delivery);
+            out.push_back(std::move(it->second.delivery));
+            it = inflight_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    const std::size_t from = out.size();
+    queue_.extract_if([](const Delivery& d) { return d.via_shared; }, out);
+    for (std::size_t i = from; i < out.size(); ++i) {
+        queued_bytes_ -= std::min(queued_bytes_, out[i].message->approximate_size());
+        journal_remove_locked(out[i]);
+    }
+    for (Delivery& d : out) d.seq = 0;  // no longer journaled under this session
+    return out;
 }
 
 bool Session::on_puback(std::uint16_t packet_id, TimePoint now) {

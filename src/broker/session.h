@@ -5,6 +5,7 @@
 // a session from any worker. Lock order: subscription tree -> session -> outlet.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -33,6 +34,9 @@ struct Delivery {
     MessagePtr message;
     std::uint8_t qos = 0;
     bool retain = false;
+    // Reached this session through a shared subscription alone: another member of the group
+    // may take it over when this one goes away (Broker::hand_off_shared).
+    bool via_shared = false;
     std::vector<std::uint32_t> subscription_ids;
     std::uint64_t seq = 0;  // order within the session, as journaled (0: not journaled)
 };
@@ -47,7 +51,7 @@ struct SessionSubscription {
 // when empty, and most sessions never queue anything.
 template <class T>
 class LazyDeque {
-public:
+  public:
     bool empty() const { return !items_ || items_->empty(); }
     std::size_t size() const { return items_ ? items_->size() : 0; }
     void push_back(T&& v) {
@@ -59,14 +63,29 @@ public:
         items_->pop_front();
         if (items_->empty()) items_.reset();
     }
+    // Moves the items for which pred(item) holds to `out`, keeping the order of both.
+    template <class Pred>
+    void extract_if(Pred pred, std::vector<T>& out) {
+        if (!items_ || std::none_of(items_->begin(), items_->end(), pred)) return;
+        std::deque<T> kept;
+        for (T& item : *items_) {
+            if (pred(item)) {
+                out.push_back(std::move(item));
+            } else {
+                kept.push_back(std::move(item));
+            }
+        }
+        *items_ = std::move(kept);
+        if (items_->empty()) items_.reset();
+    }
 
-private:
+  private:
     std::unique_ptr<std::deque<T>> items_;
 };
 
 class Session {
-public:
-    Session(std::string client_id, const Settings& settings, Stats& stats);
+  public:
+    Session(std::string client_id, std::shared_ptr<const Settings> settings, Stats& stats);
 
     const std::string& client_id() const { return client_id_; }
 
@@ -81,6 +100,11 @@ public:
     // Detaches `outlet` if it is still the attached one; returns true if it was.
     bool detach(const Outlet* outlet);
     bool online() const { return online_.load(std::memory_order_relaxed); }
+    // While offline: takes out what the session holds through its shared subscriptions alone,
+    // for the broker to hand to another member of the group (MQTT 5 4.8.2): queued messages, and
+    // QoS 1 ones sent but not acknowledged. A QoS 2 message once sent stays: it may only be
+    // completed with this client [MQTT-4.8.2-4, -5]. Empty while online.
+    std::vector<Delivery> take_shared_deliveries();
 
     // Acknowledgements from the client. Each returns false for an unknown packet id.
     bool on_puback(std::uint16_t packet_id, TimePoint now);
@@ -107,7 +131,7 @@ public:
     void set_disconnected_at(TimePoint t);
     bool expired(TimePoint now) const;
 
-    void update_settings(const Settings& s);
+    void update_settings(std::shared_ptr<const Settings> s);
     // Records what must survive a restart while the session is persistent (expiry > 0).
     void set_journal(Journal* journal);
     // Start-up restore from the journal (not journaled again).
@@ -120,14 +144,15 @@ public:
     std::size_t queued_count() const;
     std::size_t inflight_count() const;
 
-private:
+  private:
     enum class OutState : std::uint8_t { WaitPuback, WaitPubrec, WaitPubcomp };
     struct InFlight {
         Delivery delivery;
         OutState state;
     };
 
-    void send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
+    // False when the packet is too large for the client and was discarded instead.
+    bool send_publish_locked(const Delivery& d, std::uint16_t packet_id, bool dup, TimePoint now);
     void send_pubrel_locked(std::uint16_t packet_id);
     bool enqueue_locked(Delivery&& d);
     bool may_read_locked(const Message& m) const;
@@ -143,7 +168,7 @@ private:
     const std::string client_id_;
     Stats& stats_;
     mutable std::mutex mutex_;
-    Settings settings_;
+    std::shared_ptr<const Settings> settings_;  // never null
     Outlet* outlet_ = nullptr;
     std::atomic<bool> online_{false};
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;

@@ -1,7 +1,8 @@
-// Connection: runs a Session over TCP, TLS or a unix socket on a caller-owned io_context, with
-// optional automatic reconnect (exponential backoff with jitter). All methods and handlers run
-// on the io_context's thread: call them from that thread (or post to it). Not thread-safe.
-// The transport sits behind one seam (Transport in connection.cpp) so WebSocket can be added.
+// Connection: runs a Session over TCP, TLS, a unix socket, or WebSocket (ws / wss), optionally
+// through a SOCKS5 proxy, on a caller-owned io_context, with optional automatic reconnect
+// (exponential backoff with jitter). All methods and handlers run on the io_context's thread:
+// call them from that thread (or post to it). Not thread-safe. The byte streams live in
+// transport.cpp.
 #pragma once
 
 #include <chrono>
@@ -26,10 +27,27 @@ struct TlsOptions {
     std::string certfile;
     std::string keyfile;
     bool use_os_certs = false;
-    bool insecure = false;    // do not check that the certificate matches the host name
-    std::string version;      // "tlsv1.3", "tlsv1.2", "tlsv1.1"; empty: tlsv1.2 or newer
-    std::string ciphers;      // OpenSSL cipher list for TLS <= 1.2
-    std::string alpn;         // e.g. "mqtt"
+    bool insecure = false;  // do not check that the certificate matches the host name
+    std::string version;    // "tlsv1.3", "tlsv1.2", "tlsv1.1"; empty: tlsv1.2 or newer
+    std::string ciphers;    // OpenSSL cipher list for TLS <= 1.2
+    std::string alpn;       // e.g. "mqtt"
+    // TLS-PSK instead of certificates: the key in hex and the identity sent to the server.
+    std::string psk;
+    std::string psk_identity;
+};
+
+// MQTT over WebSocket (subprotocol "mqtt"); with `tls` set this is wss.
+struct WebSocketOptions {
+    std::string path = "/mqtt";
+};
+
+// A SOCKS5 proxy (RFC 1928) the TCP connection goes through; the proxy resolves the broker's
+// host name (socks5h). Username/password authentication per RFC 1929.
+struct ProxyOptions {
+    std::string host;
+    std::uint16_t port = 1080;
+    std::optional<std::string> username;
+    std::optional<std::string> password;
 };
 
 struct ReconnectPolicy {
@@ -49,6 +67,8 @@ struct ConnectionOptions {
     std::string bind_address;
     bool nodelay = false;
     std::optional<TlsOptions> tls;
+    std::optional<WebSocketOptions> websocket;
+    std::optional<ProxyOptions> proxy;
     ReconnectPolicy reconnect;
     SessionOptions session;
     // Called before every connection attempt; may change host, port and session.bridge
@@ -59,7 +79,7 @@ struct ConnectionOptions {
 };
 
 class Connection {
-public:
+  public:
     // Every Session event, in order. A transport that drops while connected is reported as
     // event::Disconnected with reason 0x80 and a message.
     using EventHandler = std::function<void(const Event&)>;
@@ -92,9 +112,11 @@ public:
     void reconnect();
 
     const Session& session() const;
+    // See Session::PacketObserver.
+    void set_packet_observer(Session::PacketObserver observer);
     bool closed() const;
 
-private:
+  private:
     struct Impl;
     std::shared_ptr<Impl> impl_;
 };

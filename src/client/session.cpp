@@ -22,6 +22,7 @@ Session::Session(SessionOptions options)
     : options_(std::move(options)), used_ids_(kPacketIds), keep_alive_(options_.keep_alive) {}
 
 void Session::send(const mqtt::Packet& packet) {
+    if (observer_) observer_(true, packet);
     mqtt::encode(packet, options_.version, output_);
     last_sent_ = now_;
 }
@@ -74,11 +75,15 @@ void Session::disconnect(std::uint8_t reason_code, mqtt::Properties properties) 
     events_.emplace_back(event::Disconnected{reason_code, false, "disconnect requested", {}});
 }
 
+std::uint16_t Session::next_packet_number() {
+    last_packet_id_ =
+        static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
+    return last_packet_id_;
+}
+
 std::uint16_t Session::allocate_packet_id() {
     for (std::size_t i = 0; i < kPacketIds - 1; ++i) {
-        last_packet_id_ =
-            static_cast<std::uint16_t>(last_packet_id_ == 65535 ? 1 : last_packet_id_ + 1);
-        if (!used_ids_[last_packet_id_]) {
+        if (!used_ids_[next_packet_number()]) {
             used_ids_[last_packet_id_] = true;
             return last_packet_id_;
         }
@@ -100,8 +105,10 @@ std::uint16_t Session::publish(mqtt::Publish message) {
     if (message.qos > 0) {
         message.packet_id = allocate_packet_id();
         if (message.packet_id == 0) return 0;
+    } else {
+        message.packet_id = next_packet_number();
     }
-    const std::uint16_t id = message.packet_id;
+    const std::uint16_t id = message.qos > 0 ? message.packet_id : 0;
     if (state_ == State::Connected &&
         (message.qos == 0 || (queue_.empty() && inflight_.size() < window()))) {
         send_publish(std::move(message));
@@ -174,33 +181,51 @@ void Session::fail(std::uint8_t reason_code, std::string message) {
 }
 
 void Session::on_bytes(std::span<const std::uint8_t> data, TimePoint now) {
-    now_ = now;
-    if (state_ != State::Connecting && state_ != State::Connected &&
-        state_ != State::Disconnecting) {
-        return;
+    receive(data, now);
+    while (handle_next_packet(now)) {
     }
-    input_.insert(input_.end(), data.begin(), data.end());
-    while (state_ != State::Disconnected) {
+}
+
+bool Session::live() const {
+    return state_ == State::Connecting || state_ == State::Connected ||
+           state_ == State::Disconnecting;
+}
+
+void Session::receive(std::span<const std::uint8_t> data, TimePoint now) {
+    now_ = now;
+    if (live()) input_.insert(input_.end(), data.begin(), data.end());
+}
+
+bool Session::handle_next_packet(TimePoint now) {
+    now_ = now;
+    bool handled = false;
+    if (live()) {
         std::span<const std::uint8_t> rest(input_.data() + input_offset_,
                                            input_.size() - input_offset_);
-        if (rest.empty()) break;
         mqtt::HeaderResult h = mqtt::parse_fixed_header(rest, options_.max_packet_size);
-        if (h.status == mqtt::HeaderStatus::NeedMore) break;
-        if (h.status == mqtt::HeaderStatus::Error) {
+        if (rest.empty() || h.status == mqtt::HeaderStatus::NeedMore) {
+            // wait for more bytes
+        } else if (h.status == mqtt::HeaderStatus::Error) {
             fail(h.error.reason, h.error.message);
-            break;
+        } else if (rest.size() >= h.header.total_length()) {
+            mqtt::DecodeResult d = mqtt::decode_packet(
+                h.header, rest.subspan(h.header.header_length, h.header.remaining_length),
+                options_.version, mqtt::Side::FromServer);
+            input_offset_ += h.header.total_length();
+            if (d.ok) {
+                if (observer_) observer_(false, d.packet);
+                handle(std::move(d.packet), now);
+                handled = true;
+            } else {
+                fail(d.error.reason, d.error.message);
+            }
         }
-        if (rest.size() < h.header.total_length()) break;
-        mqtt::DecodeResult d = mqtt::decode_packet(
-            h.header, rest.subspan(h.header.header_length, h.header.remaining_length),
-            options_.version, mqtt::Side::FromServer);
-        input_offset_ += h.header.total_length();
-        if (!d.ok) {
-            fail(d.error.reason, d.error.message);
-            break;
-        }
-        handle(std::move(d.packet), now);
     }
+    compact_input();
+    return handled && state_ != State::Disconnected;
+}
+
+void Session::compact_input() {
     if (input_offset_ == input_.size() || state_ == State::Disconnected) {
         input_.clear();
         input_offset_ = 0;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -87,6 +88,9 @@ using Event = std::variant<event::Connected, event::Message, event::Published, e
 class Session {
   public:
     enum class State { Disconnected, Connecting, Connected, Disconnecting };
+    // Sees every packet the session writes (outgoing) or reads, before the session acts on a
+    // read one: for traces such as the tools' -d output. Must not call back into the Session.
+    using PacketObserver = std::function<void(bool outgoing, const mqtt::Packet& packet)>;
 
     explicit Session(SessionOptions options);
 
@@ -99,13 +103,23 @@ class Session {
 
     // Queue a message. Returns its packet id (0 for QoS 0). QoS 1/2 messages beyond the in-flight
     // window, and all messages while not connected, wait in a queue. Returns 0 and drops the
-    // message if QoS > 0 and all 65535 ids are in use.
+    // message if QoS > 0 and all 65535 ids are in use. A QoS 0 message still takes the next
+    // number from the id counter into its packet_id (never on the wire), as libmosquitto's
+    // message ids do, so traces number messages as Mosquitto's tools do.
     std::uint16_t publish(mqtt::Publish message);
     std::uint16_t subscribe(std::vector<mqtt::Subscription> subscriptions,
                             mqtt::Properties properties = {});
     std::uint16_t unsubscribe(std::vector<std::string> filters, mqtt::Properties properties = {});
 
+    // Bytes from the network: buffers them and handles every complete packet.
     void on_bytes(std::span<const std::uint8_t> data, TimePoint now);
+    // The same in two steps, so a driver can hand out the events of each packet before the
+    // next one is handled and stop reading once the owner disconnects, as libmosquitto's
+    // callbacks can (mosquitto_sub -C 1 must not acknowledge a second message it will not
+    // print). handle_next_packet returns false when no complete packet is buffered or the
+    // session ended.
+    void receive(std::span<const std::uint8_t> data, TimePoint now);
+    bool handle_next_packet(TimePoint now);
     void on_tick(TimePoint now);
     // When on_tick should next be called (keepalive), if ever.
     std::optional<TimePoint> next_deadline() const;
@@ -125,6 +139,7 @@ class Session {
     const SessionOptions& options() const { return options_; }
     // Takes effect at the next connect() (a bridge that drops try_private after a refusal).
     void set_bridge_flag(bool bridge) { options_.bridge = bridge; }
+    void set_packet_observer(PacketObserver observer) { observer_ = std::move(observer); }
 
   private:
     enum class Stage { AwaitAck, AwaitRec, AwaitComp };
@@ -138,12 +153,15 @@ class Session {
     };
 
     void send(const mqtt::Packet& packet);
+    std::uint16_t next_packet_number();
     std::uint16_t allocate_packet_id();
     void release_packet_id(std::uint16_t id);
     std::size_t window() const;
     void fill_window();
     void send_publish(mqtt::Publish publish);
     void fail(std::uint8_t reason_code, std::string message);
+    bool live() const;
+    void compact_input();
     void handle(mqtt::Packet packet, TimePoint now);
     void handle_connack(const mqtt::Connack& connack);
     void handle_publish(mqtt::Publish publish);
@@ -155,6 +173,7 @@ class Session {
     void finish_inflight(std::uint16_t id, std::uint8_t reason_code, mqtt::Properties properties);
 
     SessionOptions options_;
+    PacketObserver observer_;
     State state_ = State::Disconnected;
     std::string output_;
     std::vector<Event> events_;

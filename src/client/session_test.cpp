@@ -6,6 +6,7 @@
 #include <cctype>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lampi::client {
 namespace {
@@ -135,6 +136,47 @@ TEST_F(SessionTest, Qos2PublishSendsPubrelOnPubrecAndCompletesOnPubcomp) {
     EXPECT_TRUE(s.idle());
 }
 
+TEST_F(SessionTest, Qos0MessagesTakeANumberFromTheIdCounterLikeLibmosquitto) {
+    Session s(options());
+    establish(s);
+    std::vector<std::uint16_t> numbers;
+    s.set_packet_observer([&numbers](bool outgoing, const mqtt::Packet& p) {
+        if (const auto* pub = std::get_if<mqtt::Publish>(&p); pub && outgoing) {
+            numbers.push_back(pub->packet_id);
+        }
+    });
+    EXPECT_EQ(s.publish(message(0)), 0);  // numbered 1, nothing on the wire
+    EXPECT_EQ(s.publish(message(1)), 2);
+    EXPECT_EQ(s.take_output(), bytes("30 05 00 01 't' 'hi' 32 07 00 01 't' 00 02 'hi'"));
+    EXPECT_EQ(numbers, (std::vector<std::uint16_t>{1, 2}));
+}
+
+TEST_F(SessionTest, PacketObserverSeesReadPacketsBeforeTheAnswersTheyCause) {
+    Session s(options());
+    establish(s);
+    std::vector<std::string> seen;
+    s.set_packet_observer([&seen](bool outgoing, const mqtt::Packet& p) {
+        seen.push_back(std::string(outgoing ? "out " : "in ") + std::to_string(p.index()));
+    });
+    feed(s, "32 07 00 01 't' 00 05 'hi'");  // QoS 1 PUBLISH id 5
+    // Variant indexes: 2 Publish, 3 PubResponse.
+    EXPECT_EQ(seen, (std::vector<std::string>{"in 2", "out 3"}));
+}
+
+TEST_F(SessionTest, HandleNextPacketHandlesOnePacketPerCall) {
+    Session s(options());
+    establish(s);
+    // Two QoS 1 PUBLISH packets (ids 1 and 2) arrive in one read.
+    const std::string two = bytes("32 06 00 01 't' 00 01 'a' 32 06 00 01 't' 00 02 'b'");
+    s.receive({reinterpret_cast<const std::uint8_t*>(two.data()), two.size()}, now_);
+    ASSERT_TRUE(s.handle_next_packet(now_));
+    EXPECT_EQ(s.take_events().size(), 1u);
+    EXPECT_EQ(s.take_output(), bytes("40 02 00 01"));  // PUBACK for the first only
+    ASSERT_TRUE(s.handle_next_packet(now_));
+    EXPECT_EQ(s.take_output(), bytes("40 02 00 02"));
+    EXPECT_FALSE(s.handle_next_packet(now_));  // nothing left
+}
+
 TEST_F(SessionTest, InflightWindowQueuesMessagesBeyondMaximum) {
     SessionOptions o = options();
     o.max_inflight = 2;
@@ -170,7 +212,8 @@ TEST_F(SessionTest, MessagesPublishedBeforeConnackAreSentAfterIt) {
     s.connect(now_);
     s.take_output();
     feed(s, "20 02 00 00");
-    EXPECT_EQ(s.take_output(), bytes("30 04 00 01 't' 'a' 32 06 00 01 't' 00 01 'b'"));
+    // The QoS 0 message took number 1 from the id counter (not sent), so "b" has id 2.
+    EXPECT_EQ(s.take_output(), bytes("30 04 00 01 't' 'a' 32 06 00 01 't' 00 02 'b'"));
 }
 
 TEST_F(SessionTest, ResumedSessionResendsPublishWithDupAndPubrel) {

@@ -162,6 +162,8 @@ TEST(BridgeOptions, PskBridge) {
     EXPECT_THAT(bridge("bridge_identity l\nbridge_psk 00\nbridge_cafile /ca").errors,
                 ElementsAre("t.conf:1: bridge 'b': cannot use both certificate and psk "
                             "encryption on one bridge"));
+    EXPECT_THAT(bridge("bridge_identity l\nbridge_psk 0xbeef").errors,
+                ElementsAre("t.conf:1: bridge 'b': bridge_psk must be a hexadecimal key"));
     EXPECT_THAT(bridge("bridge_cafile /ca\nbridge_certfile /c").errors,
                 ElementsAre("t.conf:1: bridge 'b': bridge_certfile and bridge_keyfile must be "
                             "given together"));

@@ -197,7 +197,10 @@ struct Config {
     std::uint32_t max_packet_size = 0;     // 0: no limit (Mosquitto forbids setting < 20)
     std::uint32_t message_size_limit = 0;  // 0: MQTT's maximum
     std::uint16_t max_keepalive = 65535;
-    std::uint64_t memory_limit = 0;  // 0: no limit
+    std::uint64_t memory_limit = 0;  // 0: no limit; lampi counts message bytes (docs/config.md)
+    // lampi extensions (docs/config.md).
+    std::uint32_t max_publish_rate = 0;  // PUBLISH per second per client; 0: no limit
+    std::string response_information = "response/%c/";  // empty: none sent
     bool queue_qos0_messages = false;
     bool retain_available = true;
     bool upgrade_outgoing_qos = false;

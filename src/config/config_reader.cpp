@@ -331,6 +331,9 @@ void Reader::finish_bridges() {
         if (b.bridge_identity.empty() != b.bridge_psk.empty()) {
             fail("bridge_identity and bridge_psk must be given together");
         }
+        if (b.bridge_psk.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+            fail("bridge_psk must be a hexadecimal key");
+        }
         const bool x509 = !b.bridge_cafile.empty() || !b.bridge_capath.empty() ||
                           !b.bridge_certfile.empty() || !b.bridge_keyfile.empty();
         if (x509 && (!b.bridge_identity.empty() || !b.bridge_psk.empty())) {

@@ -220,12 +220,13 @@ websockets_log_level 255
 
 TEST(ConfigReader, WarnsForValidOptionsLampiDoesNotImplement) {
     auto r = parse(
-        "memory_limit 5\nsys_interval 5\npsk_file /p\nlistener 1883\n"
+        "max_inflight_bytes 5\nsys_interval 5\npsk_file /p\nlistener 1883\n"
         "dhparamfile /d.pem\ntls_engine e\n");
     ASSERT_TRUE(r.ok());
     EXPECT_THAT(
         r.warnings,
-        ElementsAre("t.conf:1: option 'memory_limit' is not supported by lampi yet and is ignored",
+        ElementsAre("t.conf:1: option 'max_inflight_bytes' is not supported by lampi yet and is "
+                    "ignored",
                     "t.conf:3: option 'psk_file' is not supported by lampi yet and is ignored",
                     "t.conf:5: option 'dhparamfile' is not supported by lampi yet and is ignored",
                     "t.conf:6: option 'tls_engine' is not supported by lampi yet and is ignored"));
@@ -242,6 +243,9 @@ max_inflight_messages 10
 max_packet_size 100
 message_size_limit 100
 max_keepalive 60
+memory_limit 1000000
+max_publish_rate 100
+response_information replies/%u/%c/
 log_dest stderr
 log_type all
 log_timestamp true
@@ -265,6 +269,22 @@ max_topic_alias 5
 )");
     ASSERT_TRUE(r.ok()) << r.errors[0];
     EXPECT_THAT(r.warnings, IsEmpty());
+}
+
+TEST(ConfigReader, LampiFlowOptionsHaveTheirDefaultsAndValues) {
+    const Config defaults = parse("").config;
+    EXPECT_EQ(defaults.max_publish_rate, 0u);
+    EXPECT_EQ(defaults.memory_limit, 0u);
+    EXPECT_EQ(defaults.response_information, "response/%c/");
+    auto r = parse("max_publish_rate 50\nresponse_information rr/%c\n");
+    ASSERT_TRUE(r.ok()) << r.errors[0];
+    EXPECT_EQ(r.config.max_publish_rate, 50u);
+    EXPECT_EQ(r.config.response_information, "rr/%c");
+    EXPECT_EQ(parse("response_information none").config.response_information, "");
+    EXPECT_FALSE(parse("max_publish_rate -1").ok());
+    EXPECT_THAT(parse("response_information a/+/b").errors,
+                ElementsAre("t.conf:1: invalid 'response_information' 'a/+/b' (expected a topic "
+                            "prefix, with %c and %u, or none)"));
 }
 
 TEST(ConfigReader, RetryIntervalIsNoLongerAvailable) {

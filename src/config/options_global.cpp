@@ -161,6 +161,22 @@ void metrics_listener(Reader& r, const Args& a) {
     r.config().metrics_listener = m;
 }
 
+// lampi extension: the Response Information template (%c client id, %u username), or `none`.
+void response_information(Reader& r, const Args& a) {
+    auto word = r.word_arg(a);
+    if (!word) return;
+    if (*word == "none") {
+        r.config().response_information.clear();
+        return;
+    }
+    if (word->find_first_of("+#") != std::string_view::npos || !is_valid_utf8(*word)) {
+        r.error("invalid 'response_information' '" + std::string(*word) +
+                "' (expected a topic prefix, with %c and %u, or none)");
+        return;
+    }
+    r.config().response_information = std::string(*word);
+}
+
 // Security options: global, or per listener when per_listener_settings is true.
 
 void auto_id_prefix(Reader& r, const Args& a) {
@@ -230,7 +246,8 @@ const Option kGlobalOptions[] = {
     {"max_packet_size", G, kYes, set_int<&C::max_packet_size, 20, 4294967295>},
     {"max_queued_bytes", G, kYes, set_limit<&C::max_queued_bytes>},
     {"max_queued_messages", G, kYes, set_limit<&C::max_queued_messages>},
-    {"memory_limit", G, kNo, set_int<&C::memory_limit, 0, INT64_MAX>},
+    {"max_publish_rate", G, kYes, set_int<&C::max_publish_rate, 0, 4294967295>},  // lampi
+    {"memory_limit", G, kYes, set_int<&C::memory_limit, 0, INT64_MAX>},
     {"message_size_limit", G, kYes, set_int<&C::message_size_limit, 0, 268435455>},
     {"metrics_listener", G, kYes, metrics_listener},  // lampi extension
     {"password_file", S, kYes, set_string<&Sec::password_file>},
@@ -245,6 +262,7 @@ const Option kGlobalOptions[] = {
     {"plugin_opt_*", S, kNo, auth_opt},
     {"psk_file", S, kNo, set_string<&Sec::psk_file>},
     {"queue_qos0_messages", G, kYes, set_bool<&C::queue_qos0_messages>},
+    {"response_information", G, kYes, response_information},  // lampi extension
     {"retain_available", G, kYes, set_bool<&C::retain_available>},
     {"retry_interval", G, kYes, retry_interval},  // removed in Mosquitto 2: own warning
     {"set_tcp_nodelay", G, kYes, set_bool<&C::set_tcp_nodelay>},

@@ -3,15 +3,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "base/log.h"
 #include "server/ws_transport.h"
@@ -23,8 +22,8 @@ using asio::ip::tcp;
 
 namespace {
 
-std::optional<std::string> bind_tcp(tcp::acceptor& acceptor, const tcp::endpoint& ep,
-                                    bool v6_only, const std::string& interface) {
+std::optional<std::string> bind_tcp(tcp::acceptor& acceptor, const tcp::endpoint& ep, bool v6_only,
+                                    const std::string& interface) {
     boost::system::error_code ec;
     acceptor.open(ep.protocol(), ec);
     if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -55,16 +54,19 @@ std::string Listener::describe() const {
            std::to_string(options_.port);
 }
 
-void Listener::start_connection(tcp::socket socket, std::string peer) {
+void Listener::start_connection(WorkerTcpSocket socket, std::string peer) {
     const bool tls = context_.transport.tls != nullptr;
     if (options_.websockets && tls) {
-        std::make_shared<StreamConnection<WsTlsTransport>>(std::move(socket), shared_context_, peer)
+        std::make_shared<StreamConnection<WsTlsTransport>>(tcp::socket(std::move(socket)),
+                                                           shared_context_, peer)
             ->start();
     } else if (options_.websockets) {
-        std::make_shared<StreamConnection<WsPlainTransport>>(std::move(socket), shared_context_, peer)
+        std::make_shared<StreamConnection<WsPlainTransport>>(tcp::socket(std::move(socket)),
+                                                             shared_context_, peer)
             ->start();
     } else if (tls) {
-        std::make_shared<TlsConnection>(std::move(socket), shared_context_, peer)->start();
+        std::make_shared<TlsConnection>(tcp::socket(std::move(socket)), shared_context_, peer)
+            ->start();
     } else {
         std::make_shared<TcpConnection>(std::move(socket), shared_context_, peer)->start();
     }
@@ -166,8 +168,8 @@ bool Listener::admit() {
 asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
     for (;;) {
         auto& worker = workers_.next();
-        auto [ec, socket] = co_await acceptor.async_accept(
-            worker, asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] =
+            co_await acceptor.async_accept(worker, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
             // EMFILE and friends: log, pause briefly so we do not spin, keep serving.
@@ -178,8 +180,9 @@ asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
         }
         boost::system::error_code peer_ec;
         auto remote = socket.remote_endpoint(peer_ec);
-        std::string peer = peer_ec ? "unknown" : remote.address().to_string() + ":" +
-                                                     std::to_string(remote.port());
+        std::string peer = peer_ec
+                               ? "unknown"
+                               : remote.address().to_string() + ":" + std::to_string(remote.port());
         if (!admit()) {
             log(LogType::Notice, "Client connection from {} denied: max_connections reached.",
                 peer);
@@ -194,7 +197,8 @@ asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
 asio::awaitable<void> Listener::accept_unix() {
     for (;;) {
         auto& worker = workers_.next();
-        auto [ec, socket] = co_await unix_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
+        auto [ec, socket] =
+            co_await unix_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
             log(LogType::Error, "Error accepting on {}: {}", describe(), ec.message());
@@ -203,7 +207,8 @@ asio::awaitable<void> Listener::accept_unix() {
             continue;
         }
         if (!admit()) continue;
-        auto conn = std::make_shared<UnixConnection>(std::move(socket), shared_context_, options_.unix_path);
+        auto conn = std::make_shared<UnixConnection>(std::move(socket), shared_context_,
+                                                     options_.unix_path);
         conn->start();
     }
 }

@@ -60,7 +60,7 @@ private:
     boost::asio::awaitable<void> accept_unix();
     bool admit();
     void apply_options(const ListenerOptions& options);
-    void start_connection(boost::asio::ip::tcp::socket socket, std::string peer);
+    void start_connection(WorkerTcpSocket socket, std::string peer);
     // Re-reads certificates (SIGHUP); new connections use them, live ones keep theirs.
 public:
     std::optional<std::string> reload_tls();

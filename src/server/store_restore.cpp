@@ -31,6 +31,7 @@ MessagePtr from_record(persist::MessageRecord& r) {
     if (r.expires_at_ms) m->expires_at = from_unix_ms(*r.expires_at_ms);
     m->origin_client_id = std::move(r.origin_client_id);
     m->store_id.store(r.id);
+    m->charge_held_bytes();
     return m;
 }
 
@@ -76,7 +77,12 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
         auto it = sessions.find(d.client_id);
         auto m = message(d.message_id);
         if (it == sessions.end() || !m) continue;
-        broker::Delivery delivery{m, d.qos, d.retain, d.subscription_ids, d.seq};
+        // via_shared is not stored: a restored message stays with its session.
+        broker::Delivery delivery{.message = m,
+                                  .qos = d.qos,
+                                  .retain = d.retain,
+                                  .subscription_ids = d.subscription_ids,
+                                  .seq = d.seq};
         it->second->restore_delivery(std::move(delivery), d.packet_id,
                                      static_cast<broker::DeliveryStage>(d.state));
     }

@@ -2,8 +2,8 @@
 
 namespace lampi::server {
 
-template class StreamConnection<PlainTransport<boost::asio::ip::tcp::socket>>;
-template class StreamConnection<PlainTransport<boost::asio::local::stream_protocol::socket>>;
+template class StreamConnection<PlainTransport<WorkerTcpSocket>>;
+template class StreamConnection<PlainTransport<WorkerUnixSocket>>;
 template class StreamConnection<TlsTransport>;
 
 void ConnectionRegistry::add(const std::shared_ptr<ConnectionBase>& c) {

@@ -9,15 +9,17 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "broker/client_connection.h"
 #include "broker/outlet.h"
 #include "server/transport.h"
+#include "server/watchdog.h"
+#include "server/write_batch.h"
 
 namespace lampi::server {
 
@@ -34,7 +36,7 @@ struct ConnectionContext {
 };
 
 class ConnectionBase : public broker::Outlet {
-public:
+  public:
     // Asks the client to leave (v5: DISCONNECT with `reason`); safe from any thread.
     virtual void shut_down(std::uint8_t reason) = 0;
 };
@@ -42,8 +44,10 @@ public:
 // Transport: PlainTransport<Socket>, TlsTransport or WsTransport<Next> (transport.h).
 template <class Transport>
 class StreamConnection final : public ConnectionBase,
+                               public Watched,
+                               public DirectFlush,
                                public std::enable_shared_from_this<StreamConnection<Transport>> {
-public:
+  public:
     template <class Socket>
     StreamConnection(Socket socket, std::shared_ptr<const ConnectionContext> context,
                      std::string peer)
@@ -61,28 +65,34 @@ public:
     std::weak_ptr<broker::Outlet> weak_outlet() override { return this->weak_from_this(); }
     void shut_down(std::uint8_t reason) override;
 
-private:
+  private:
     StreamConnection(Transport transport, std::shared_ptr<const ConnectionContext> context,
                      std::string peer, int);
     void read_more();
     void on_read(const boost::system::error_code& ec, std::size_t n);
+    void on_readable(const boost::system::error_code& ec);
+    // Handles the complete packets of `chunk` (after what in_ holds) and keeps the rest in in_.
+    bool take_input(std::span<const std::uint8_t> chunk);
+    void note_received(std::size_t n);
+    // Reads on, unless a subscriber this connection published to must drain first.
+    void continue_reading();
     void end_of_stream();
     // Closes the connection at the CONNECT deadline or after 1.5 keep alives of silence.
-    void arm_watchdog();
-    // Frames and handles every complete packet in the buffer; false when the connection ends.
-    bool consume_input(broker::TimePoint now);
+    bool check_deadline(broker::TimePoint now) override;
+    // Frames and handles the complete packets at the front of `data`; returns the bytes used.
+    std::size_t consume_input(std::span<const std::uint8_t> data, broker::TimePoint now);
     // Waits while a subscriber this connection published to is above its high water mark.
     boost::asio::awaitable<void> wait_for_congested_target();
     void flush();
+    void flush_direct() override;
     void on_written(const boost::system::error_code& ec, std::size_t n);
     void finish_close();
 
     Transport transport_;
     // Shared by the listener's connections (a reload makes a new one for new connections).
     std::shared_ptr<const ConnectionContext> context_;
-    std::string peer_;
     broker::ClientConnection client_;
-    boost::asio::steady_timer watchdog_;
+    // Plain sockets: only an incomplete packet; others: the read buffer (in_begin_..in_end_).
     std::vector<std::uint8_t> in_;
     std::size_t in_begin_ = 0;
     std::size_t in_end_ = 0;
@@ -100,19 +110,19 @@ private:
     std::atomic<std::size_t> pending_{0};
 };
 
-using TcpConnection = StreamConnection<PlainTransport<boost::asio::ip::tcp::socket>>;
-using UnixConnection = StreamConnection<PlainTransport<boost::asio::local::stream_protocol::socket>>;
+using TcpConnection = StreamConnection<PlainTransport<WorkerTcpSocket>>;
+using UnixConnection = StreamConnection<PlainTransport<WorkerUnixSocket>>;
 using TlsConnection = StreamConnection<TlsTransport>;
 
 // The live connections of the process, for shutdown. Thread-safe.
 class ConnectionRegistry {
-public:
+  public:
     void add(const std::shared_ptr<ConnectionBase>& c);
     void remove(const ConnectionBase* c);
     void shut_down_all(std::uint8_t reason);
     std::size_t size() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::unordered_map<const ConnectionBase*, std::weak_ptr<ConnectionBase>> connections_;
 };

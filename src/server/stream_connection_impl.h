@@ -1,8 +1,7 @@
 #pragma once
 // Template bodies of StreamConnection; instantiated in stream_connection.cpp (plain, TLS) and
 // ws_connection.cpp (WebSocket), so Beast is compiled only where needed.
-#include "server/stream_connection.h"
-#include "server/transport_impl.h"
+#include <sys/socket.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +12,8 @@
 
 #include "base/log.h"
 #include "mqtt/codec.h"
+#include "server/stream_connection.h"
+#include "server/transport_impl.h"
 
 namespace lampi::server {
 
@@ -33,10 +34,7 @@ StreamConnection<Transport>::StreamConnection(Transport transport,
                                               std::string peer, int)
     : transport_(std::move(transport)),
       context_(std::move(context)),
-      peer_(std::move(peer)),
-      client_(*context_->broker, *this, context_->policy, peer_),
-      watchdog_(transport_.get_executor()),
-      in_(kInitialReadBuffer),
+      client_(*context_->broker, *this, context_->policy, std::move(peer)),
       accepted_at_(Clock::now()),
       last_received_(accepted_at_) {}
 
@@ -52,7 +50,7 @@ void StreamConnection<Transport>::start() {
     auto self = this->shared_from_this();
     if (context_->registry != nullptr) context_->registry->add(self);
     asio::post(transport_.get_executor(), [self] {
-        self->arm_watchdog();
+        WorkerWatchdog::watch(self, self->transport_.get_executor());
         // The watchdog's CONNECT deadline also bounds the handshake: a peer that never finishes
         // its TLS or WebSocket handshake is dropped then. Plain sockets skip the coroutine.
         if constexpr (Transport::kHandshake) {
@@ -77,8 +75,16 @@ void StreamConnection<Transport>::start() {
 // Reads are callbacks, not a coroutine: an idle connection then holds no coroutine frame.
 template <class Transport>
 void StreamConnection<Transport>::read_more() {
+    if constexpr (Transport::kWaitReadable) {
+        transport_.async_wait_readable(
+            [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                self->on_readable(ec);
+            });
+        return;
+    }
+    if (in_.empty()) in_.resize(kInitialReadBuffer);
     if (in_end_ == in_.size()) {
-        // Make room: drop consumed bytes first, grow only for a packet that needs it.
+        // Make room: drop consumed bytes first, then grow.
         if (in_begin_ > 0) {
             std::copy(in_.begin() + in_begin_, in_.begin() + in_end_, in_.begin());
             in_end_ -= in_begin_;
@@ -101,12 +107,77 @@ void StreamConnection<Transport>::on_read(const boost::system::error_code& ec, s
         return;
     }
     in_end_ += n;
-    broker::Stats::add(context_->broker->stats().bytes_received, n);
-    last_received_ = Clock::now();
-    if (!consume_input(last_received_)) {
+    note_received(n);
+    {
+        WriteBatch batch;
+        in_begin_ += consume_input({in_.data() + in_begin_, in_end_ - in_begin_}, last_received_);
+    }
+    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+    if (client_.closing()) {
         end_of_stream();
         return;
     }
+    continue_reading();
+}
+
+// One read per wake-up into the thread's scratch buffer; only a partial packet is kept, in in_.
+// A read that fills the buffer may leave data behind: the socket is edge-triggered, so the next
+// read is posted rather than waited for.
+template <class Transport>
+void StreamConnection<Transport>::on_readable(const boost::system::error_code& ec) {
+    if constexpr (Transport::kWaitReadable) {  // explicit instantiation compiles every member
+        if (ec) {
+            end_of_stream();
+            return;
+        }
+        static thread_local std::vector<std::uint8_t> scratch(kReadChunk);
+        boost::system::error_code read_ec;
+        const std::size_t n = transport_.read_some_now(asio::buffer(scratch), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+            read_more();
+            return;
+        }
+        bool ok = !read_ec;
+        if (ok) {
+            WriteBatch batch;
+            ok = take_input({scratch.data(), n});
+        }
+        if (!ok) {
+            end_of_stream();
+            return;
+        }
+        if (n < scratch.size()) {
+            continue_reading();
+            return;
+        }
+        asio::post(transport_.get_executor(),
+                   [self = this->shared_from_this()] { self->on_readable({}); });
+    }
+}
+
+template <class Transport>
+bool StreamConnection<Transport>::take_input(std::span<const std::uint8_t> chunk) {
+    note_received(chunk.size());
+    if (in_.empty()) {
+        const std::size_t used = consume_input(chunk, last_received_);
+        in_.assign(chunk.begin() + used, chunk.end());
+    } else {
+        in_.insert(in_.end(), chunk.begin(), chunk.end());
+        const std::size_t used = consume_input(in_, last_received_);
+        in_.erase(in_.begin(), in_.begin() + used);
+    }
+    if (in_.empty()) std::vector<std::uint8_t>().swap(in_);  // idle: hold no buffer
+    return !client_.closing();
+}
+
+template <class Transport>
+void StreamConnection<Transport>::note_received(std::size_t n) {
+    broker::Stats::add(context_->broker->stats().bytes_received, n);
+    last_received_ = Clock::now();
+}
+
+template <class Transport>
+void StreamConnection<Transport>::continue_reading() {
     if (Backpressure::congested_target().expired()) {
         read_more();
         return;
@@ -152,42 +223,38 @@ asio::awaitable<void> StreamConnection<Transport>::wait_for_congested_target() {
 }
 
 template <class Transport>
-bool StreamConnection<Transport>::consume_input(broker::TimePoint now) {
-    while (in_end_ > in_begin_ && !client_.closing()) {
-        std::span<const std::uint8_t> avail(in_.data() + in_begin_, in_end_ - in_begin_);
+std::size_t StreamConnection<Transport>::consume_input(std::span<const std::uint8_t> data,
+                                                       broker::TimePoint now) {
+    std::size_t used = 0;
+    while (used < data.size() && !client_.closing()) {
+        auto avail = data.subspan(used);
         const auto header = mqtt::parse_fixed_header(avail, client_.max_packet_size());
         if (header.status == mqtt::HeaderStatus::Error) {
             client_.on_decode_error(header.error, now);
-            return !client_.closing();
+            break;
         }
         if (header.status == mqtt::HeaderStatus::NeedMore) break;
         const std::size_t total = header.header.total_length();
-        if (avail.size() < total) {
-            // Grow only as far as this packet needs; its size already passed max_packet_size.
-            if (total > in_.size() - in_begin_) in_.resize(in_begin_ + total);
-            break;
-        }
+        if (avail.size() < total) break;
         auto body = avail.subspan(header.header.header_length, header.header.remaining_length);
         auto decoded =
             mqtt::decode_packet(header.header, body, client_.version(), mqtt::Side::FromClient);
-        in_begin_ += total;
+        used += total;
         if (!decoded.ok) {
             client_.on_decode_error(decoded.error, now);
-            return !client_.closing();
+            break;
         }
-        const bool was_connected = client_.connected();
         client_.on_packet(std::move(decoded.packet), now);
-        // The watchdog slept on the CONNECT deadline; wake it to use the keep alive instead.
-        if (!was_connected && client_.connected()) watchdog_.cancel();
     }
-    if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
-    return !client_.closing();
+    return used;
 }
 
-// A plain timer callback rather than a coroutine: an idle connection then costs no coroutine
-// frame for its watchdog.
 template <class Transport>
-void StreamConnection<Transport>::arm_watchdog() {
+bool StreamConnection<Transport>::check_deadline(broker::TimePoint now) {
+    {
+        std::lock_guard lock(out_mutex_);
+        if (closed_) return false;
+    }
     broker::TimePoint deadline;
     if (!client_.connected()) {
         // From accept, not from the last byte: a peer dribbling bytes without ever completing
@@ -197,21 +264,15 @@ void StreamConnection<Transport>::arm_watchdog() {
         // MQTT 3.1.1 3.1.2.10: one and a half times the keep alive.
         deadline = last_received_ + std::chrono::milliseconds(client_.keep_alive() * 1500);
     } else {
-        return;  // no keep alive: nothing to watch
+        return true;  // no keep alive: nothing to watch yet
     }
-    if (Clock::now() >= deadline) {
-        if (client_.connected()) {
-            client_.on_keepalive_timeout(Clock::now());
-        } else {
-            close();
-        }
-        return;
+    if (now < deadline) return true;
+    if (client_.connected()) {
+        client_.on_keepalive_timeout(now);
+    } else {
+        close();
     }
-    watchdog_.expires_at(deadline);
-    watchdog_.async_wait([self = this->shared_from_this()](const boost::system::error_code& ec) {
-        if (ec == asio::error::operation_aborted && self->closed_) return;
-        self->arm_watchdog();
-    });
+    return true;
 }
 
 template <class Transport>
@@ -222,6 +283,38 @@ void StreamConnection<Transport>::send(std::string_view bytes) {
     pending_.fetch_add(bytes.size(), std::memory_order_relaxed);
     if (!write_active_ && !flush_posted_) {
         flush_posted_ = true;
+        if constexpr (Transport::kWaitReadable) {
+            if (auto* batch = WriteBatch::current()) {
+                batch->defer(this->shared_from_this());
+                return;
+            }
+        }
+        asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::flush_direct() {
+    if constexpr (Transport::kWaitReadable) {
+        std::lock_guard lock(out_mutex_);
+        // The fd stays open while closed_ is false: finish_close sets it under this mutex first.
+        if (write_active_ || closed_) {
+            flush_posted_ = false;  // on_written (or nobody) takes over what is queued
+            return;
+        }
+        if (!out_.empty()) {
+            const ssize_t n = ::send(transport_.native_fd(), out_.data(), out_.size(),
+                                     MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                out_.erase(0, static_cast<std::size_t>(n));
+                pending_.fetch_sub(static_cast<std::size_t>(n), std::memory_order_relaxed);
+            }
+        }
+        if (out_.empty() && !close_requested_) {
+            flush_posted_ = false;
+            return;
+        }
+        // The socket is full, failed, or a close is due: the owner's worker finishes the job.
         asio::post(transport_.get_executor(), [self = this->shared_from_this()] { self->flush(); });
     }
 }
@@ -247,9 +340,9 @@ void StreamConnection<Transport>::flush() {
         finish_close();
         return;
     }
-    transport_.async_write(asio::buffer(writing_),
-                      [self = this->shared_from_this()](const boost::system::error_code& ec,
-                                                        std::size_t n) { self->on_written(ec, n); });
+    transport_.async_write(asio::buffer(writing_), [self = this->shared_from_this()](
+                                                       const boost::system::error_code& ec,
+                                                       std::size_t n) { self->on_written(ec, n); });
 }
 
 template <class Transport>
@@ -304,7 +397,6 @@ void StreamConnection<Transport>::finish_close() {
         closed_ = true;
     }
     transport_.close();
-    watchdog_.cancel();
 }
 
 }  // namespace lampi::server

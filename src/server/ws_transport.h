@@ -16,8 +16,9 @@ namespace lampi::server {
 
 template <class Next>
 class WsTransport {
-public:
+  public:
     static constexpr bool kHandshake = true;
+    static constexpr bool kWaitReadable = false;
     WsTransport(boost::asio::ip::tcp::socket socket, const TransportSetup& setup);
     auto get_executor() { return ws_.get_executor(); }
     boost::asio::awaitable<bool> handshake();
@@ -32,7 +33,7 @@ public:
     void close();
     std::optional<std::string> identity() const { return identity_; }
 
-private:
+  private:
     boost::asio::awaitable<bool> lower_handshake();
 
     TransportSetup setup_;
@@ -42,6 +43,5 @@ private:
 
 using WsPlainTransport = WsTransport<boost::asio::ip::tcp::socket>;
 using WsTlsTransport = WsTransport<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>;
-
 
 }  // namespace lampi::server

@@ -349,6 +349,23 @@ TEST(SubscriptionTree, SharedGroupCursorCanAdvanceThroughAConstTree) {
     EXPECT_EQ(picked, (Ids{1, 1, 2, 2}));
 }
 
+TEST(SubscriptionTree, FindsASharedGroupByItsSubscriptionFilter) {
+    Tree tree;
+    tree.subscribe("$share/g/a/+", 1, qos(1), 0);
+    tree.subscribe("$share/g/a/+", 2, qos(2), 7);
+    tree.subscribe("$share/h/a/+", 3, qos(0), 0);
+    const Tree::SharedGroup* g = tree.shared_group("$share/g/a/+");
+    ASSERT_NE(g, nullptr);
+    ASSERT_EQ(g->members.size(), 2u);
+    EXPECT_EQ(g->members[1].subscriber, 2);
+    EXPECT_EQ(g->members[1].subscription_id, 7u);
+    EXPECT_EQ(tree.shared_group("$share/x/a/+"), nullptr);
+    EXPECT_EQ(tree.shared_group("$share/g/a/b"), nullptr);
+    EXPECT_EQ(tree.shared_group("a/+"), nullptr);
+    tree.unsubscribe("$share/h/a/+", 3);
+    EXPECT_EQ(tree.shared_group("$share/h/a/+"), nullptr);
+}
+
 TEST(SubscriptionTree, IgnoresMalformedSharedFilters) {
     Tree tree;
     EXPECT_FALSE(tree.subscribe("$share/+/a", 1, qos(0), 0));

@@ -581,6 +581,64 @@ def test_tls_bridge_wrong_ca_does_not_connect(make_broker, watch, pki):
     assert edge.running()
 
 
+# --- TLS-PSK: bridge_identity / bridge_psk against Mosquitto's psk_hint / psk_file -------------
+
+@pytest.fixture
+def psk_cloud(make_broker):
+    """psk_cloud(identity, key) -> (Mosquitto cloud, its PSK listener's port). The psk_file is in
+    a directory readable by all (Mosquitto drops to user mosquitto)."""
+    d = Path(tempfile.mkdtemp(prefix="lampi-psk-"))
+    d.chmod(0o755)
+
+    def make(identity, key):
+        (d / "psk").write_text(f"{identity}:{key}\n")
+        (d / "psk").chmod(0o644)
+        psk_port = free_port()
+        cloud = make_broker([f"listener {psk_port} 127.0.0.1", "psk_hint lampi-cloud",
+                             f"psk_file {d}/psk"], binary=MOSQUITTO)
+        cloud.wait_ready(psk_port)
+        return cloud, psk_port
+
+    yield make
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@needs_mosquitto
+@pytest.mark.parametrize("tls_version", ["tlsv1.3", "tlsv1.2"])
+def test_psk_bridge_to_mosquitto(make_broker, watch, psk_cloud, tls_version):
+    """TLS 1.3 (Mosquitto's default), and TLS 1.2 with its PSK cipher suites."""
+    dev = new_dev()
+    R = f"devices/{dev}/"
+    key = "00" + uuid.uuid4().hex  # a leading zero byte: kept, as Mosquitto reads hex keys
+    cloud, psk_port = psk_cloud(f"{dev}_broker", key)
+    edge = make_broker(lampi_bridge(dev, f"127.0.0.1:{psk_port}", f"bridge_identity {dev}_broker",
+                                    f"bridge_psk {key}", f"bridge_tls_version {tls_version}"))
+    wait_up(cloud.port, dev, watch)
+    cloud_w = watch(cloud.port, R + "#")
+    edge_w = watch(edge.port, "lamp/#")
+    edge_w.publish("lamp/changed", b"over-psk", 1, retain=True)
+    m = cloud_w.wait_for(is_msg(R + "lamp/changed", b"over-psk"))
+    assert m and m[2] == 1, m
+    cloud_w.publish(R + "lamp/set_config", b"cfg-over-psk", 1)
+    assert edge_w.wait_for(is_msg("lamp/set_config", b"cfg-over-psk", qos=1)), edge_w.seen()
+
+
+@needs_mosquitto
+def test_psk_bridge_wrong_key_does_not_connect(make_broker, watch, psk_cloud):
+    dev = new_dev()
+    cloud, psk_port = psk_cloud(f"{dev}_broker", "00" + uuid.uuid4().hex)
+    edge = make_broker(lampi_bridge(dev, f"127.0.0.1:{psk_port}", f"bridge_identity {dev}_broker",
+                                    f"bridge_psk {uuid.uuid4().hex}"))
+    cloud_w = watch(cloud.port, [note_topic(dev), f"devices/{dev}/#"])
+    edge_w = watch(edge.port, note_topic(dev))
+    edge_w.publish("lamp/changed", b"must-not-cross", 1)
+    time.sleep(3)  # three connection attempts at restart_timeout 1
+    assert not cloud_w.seen(), f"bridge with the wrong key got through: {cloud_w.seen()}"
+    assert not edge_w.seen(is_msg(note_topic(dev), b"1")), f"edge says up: {edge_w.seen()}"
+    assert "TLS handshake failed" in edge.log(), edge.log()
+    assert edge.running()
+
+
 # --- loops ---------------------------------------------------------------------------------------
 
 def check_no_loop(a_port, b_port, topic="sync/x", protocol=mqtt.MQTTv311):

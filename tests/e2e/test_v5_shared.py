@@ -15,10 +15,10 @@ def members(paho5, port, n, share="$share/g/sh/t", prefix="m"):
     return out
 
 
-def send(paho5, port, n, topic="sh/t"):
+def send(paho5, port, n, topic="sh/t", qos=1):
     p = paho5(port, "sh-pub")
     for i in range(n):
-        p.publish(topic, str(i).encode(), 1)
+        p.publish(topic, str(i).encode(), qos)
     return {str(i).encode() for i in range(n)}
 
 
@@ -127,3 +127,62 @@ def test_no_retained_message_on_shared_subscribe(broker, c5, paho5):
     c.connect5("sh-ret")
     c.subscribe5("$share/g/sh/t")  # 3.3.1.3: retained messages only for non-shared subs
     assert c.publishes(1, timeout=0.7) == []
+
+
+# A member that goes away hands what it did not complete to another member (4.8.2).
+
+def raw_member(c5, port, cid, qos=1, expiry=0):
+    c = c5(port)
+    props = [(r.SESSION_EXPIRY, expiry)] if expiry else []
+    assert c.connect5(cid, clean=False, props=props).reason == r.SUCCESS
+    c.subscribe5([("$share/g/sh/t", qos)])
+    return c
+
+
+def unacked_then_gone(c5, paho5, port, n, expiry=0, qos=1, quiet_gets=None):
+    """Members `quiet` (never acknowledges, then disconnects) and `busy` (acknowledges); n
+    messages published. Returns (what was sent, what quiet received, what busy received)."""
+    quiet = raw_member(c5, port, "quiet", qos, expiry)
+    busy = raw_member(c5, port, "busy", qos)
+    sent = send(paho5, port, n, qos=qos)
+    got_quiet = quiet.publishes(quiet_gets or n // 2, timeout=5, quiet=0.3, ack=False)
+    assert got_quiet, "the quiet member was given nothing"
+    quiet.close()  # the connection drops without acknowledging
+    got_busy = busy.publishes(n, timeout=5, quiet=0.5)
+    return sent, got_quiet, got_busy
+
+
+@pytest.mark.lampi_only("Mosquitto keeps them in the member's session")
+def test_unacknowledged_qos1_messages_go_to_another_member(broker, c5, paho5):
+    sent, got_quiet, got_busy = unacked_then_gone(c5, paho5, broker.port, 10)
+    assert sorted(p.payload for p in got_busy) == sorted(sent)
+    assert {p.payload for p in got_quiet} <= {p.payload for p in got_busy}
+
+
+@pytest.mark.lampi_only("Mosquitto keeps them in the member's session")
+def test_a_persistent_member_hands_its_messages_over_too(broker, c5, paho5):
+    sent, got_quiet, got_busy = unacked_then_gone(c5, paho5, broker.port, 10, expiry=300)
+    assert sorted(p.payload for p in got_busy) == sorted(sent)
+    back = c5(broker.port)
+    assert back.connect5("quiet", clean=False, props=[(r.SESSION_EXPIRY, 300)]).session_present
+    assert back.publishes(1, timeout=0.7) == []  # already delivered elsewhere
+
+
+@pytest.mark.lampi_only("Mosquitto keeps them in the member's session")
+def test_queued_messages_of_a_member_that_goes_away_go_to_another(make_broker, c5, paho5):
+    b = make_broker(["max_inflight_messages 2"])
+    sent, got_quiet, got_busy = unacked_then_gone(c5, paho5, b.port, 20, quiet_gets=2)
+    assert len(got_quiet) == 2  # the rest of its share was queued behind the window
+    assert sorted(p.payload for p in got_busy) == sorted(sent)
+
+
+def test_a_qos2_message_once_sent_stays_with_its_member(broker, c5, paho5):
+    # 4.8.2: if the session ends, it MUST NOT go to another client; resumed, it completes there.
+    sent, got_quiet, got_busy = unacked_then_gone(c5, paho5, broker.port, 6, expiry=300, qos=2)
+    assert all(p.qos == 2 for p in got_quiet)
+    assert not {p.payload for p in got_quiet} & {p.payload for p in got_busy}
+    back = c5(broker.port)
+    assert back.connect5("quiet", clean=False, props=[(r.SESSION_EXPIRY, 300)]).session_present
+    again = back.publishes(len(got_quiet), timeout=5)
+    assert sorted(p.payload for p in again) == sorted(p.payload for p in got_quiet)
+    assert all(p.dup for p in again)

@@ -20,7 +20,9 @@ W=$(mktemp -d /tmp/lampi-persist-bench.XXXXXX)
 chmod 755 "$W"
 BPID=
 trap '[ -n "$BPID" ] && kill -9 $BPID 2>/dev/null; rm -rf "$W"' EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$ROOT/bench/lib.sh"
+port() { free_port; }
+# Finer than lib.sh's wait_port (100 ms): the restart times are read from it.
 waitp() { for _ in $(seq 1 600); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.01; done; return 1; }
 
 fanin() { # binary -> rate

@@ -145,6 +145,12 @@ void Broker::remove_session_locked(const std::string& client_id, TimePoint now) 
     registry_.erase(it);
 }
 
+void Broker::set_journal(Journal* journal) {
+    std::lock_guard lock(registry_mutex_);
+    journal_ = journal;
+    for (auto& [client_id, entry] : registry_) entry.session->set_journal(journal);
+}
+
 std::shared_ptr<Session> Broker::restore_session(const std::string& client_id, std::uint32_t expiry,
                                                  std::optional<TimePoint> disconnected_at) {
     auto session = std::make_shared<Session>(client_id, shared_settings(), stats_);
@@ -209,14 +215,17 @@ std::size_t Broker::publish(const MessagePtr& message, const Session* origin, Ti
 }
 
 void Broker::store_retained(const MessagePtr& message) {
+    // $SYS is republished every sys_interval and would be stale after a restart: not stored
+    // (Mosquitto does not save it either).
+    Journal* journal = message->topic.starts_with("$SYS") ? nullptr : journal_;
     retained_.with_write([&](topic::RetainedTree<MessagePtr>& tree) {
         if (message->payload.empty()) {
-            if (tree.erase(message->topic) && journal_ != nullptr) {
-                journal_->retained_cleared(message->topic);
+            if (tree.erase(message->topic) && journal != nullptr) {
+                journal->retained_cleared(message->topic);
             }
         } else {
             tree.set(message->topic, message);
-            if (journal_ != nullptr) journal_->retained_set(message);
+            if (journal != nullptr) journal->retained_set(message);
         }
     });
 }

@@ -50,8 +50,10 @@ class Broker {
     explicit Broker(const Settings& settings);
 
     Stats& stats() { return stats_; }
-    // Persistence: set once at start-up, after restore and before any client connects.
-    void set_journal(Journal* journal) { journal_ = journal; }
+    // Persistence: set at start-up after restore, before any client connects (and to nullptr at
+    // shutdown). The sessions restored meanwhile get it too: without it they would queue new
+    // messages, and forget acknowledged ones, in memory only.
+    void set_journal(Journal* journal);
     Journal* journal() const { return journal_; }
     // Start-up restore (not journaled again).
     std::shared_ptr<Session> restore_session(const std::string& client_id, std::uint32_t expiry,

@@ -161,10 +161,13 @@ void ClientConnection::acknowledge(const mqtt::PubResponse& ack, bool ends_count
     std::string bytes;
     mqtt::encode(ack, version_, bytes);
     // The barrier completes in submission order, so acknowledgements keep the order of the
-    // PUBLISHes (MQTT 3.1.1 4.6). The client's quota comes back when the answer leaves.
+    // PUBLISHes (MQTT 3.1.1 4.6). The client's quota comes back when the answer leaves. A
+    // refusal (MQTT 5 reason >= 0x80, e.g. 0x83 while the store cannot be written) promises
+    // nothing, so it goes out even when the commit failed.
+    const bool refusal = ack.reason_code >= 0x80;
     journal->barrier([weak = outlet_.weak_outlet(), bytes = std::move(bytes),
-                      quota = std::move(quota)](bool ok) {
-        if (!ok) return;
+                      quota = std::move(quota), refusal](bool ok) {
+        if (!ok && !refusal) return;
         if (auto outlet = weak.lock()) outlet->send(bytes);
         if (quota) quota->release();
     });

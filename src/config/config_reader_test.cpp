@@ -363,6 +363,12 @@ TEST(ConfigReader, MaxInflightMessagesFollowsMosquittoQuirks) {
     EXPECT_EQ(parse("max_queued_messages -1").config.max_queued_messages, 0);
 }
 
+TEST(ConfigReader, RetainedPersistenceIsASynonymOfPersistence) {
+    // mosquitto.conf example: "retained_persistence is a synonym for this option".
+    EXPECT_TRUE(parse("retained_persistence true").config.persistence);
+    EXPECT_FALSE(parse("persistence true\nretained_persistence false").config.persistence);
+}
+
 TEST(ConfigReader, PerListenerSettingsMustComeBeforeSecurityOptions) {
     EXPECT_THAT(parse("allow_anonymous true\nper_listener_settings true\n").errors,
                 ElementsAre("t.conf:2: per_listener_settings must be set before any other "

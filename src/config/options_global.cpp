@@ -253,6 +253,7 @@ const Option kGlobalOptions[] = {
     {"password_file", S, kYes, set_string<&Sec::password_file>},
     {"per_listener_settings", G, kYes, per_listener_settings},
     {"persistence", G, kYes, set_bool<&C::persistence>},
+    {"retained_persistence", G, kYes, set_bool<&C::persistence>},  // Mosquitto's synonym
     {"persistence_file", G, kYes, set_string<&C::persistence_file>},
     {"persistence_location", G, kYes, set_string<&C::persistence_location>},
     {"persistent_client_expiration", G, kYes, persistent_client_expiration},

@@ -176,10 +176,19 @@ void GroupCommitter::note_result(bool ok, const std::string& error) {
         std::lock_guard lock(mutex_);
         stats_.healthy = ok;
     }
+    const auto now = std::chrono::steady_clock::now();
+    if (!ok && failing_ && now - last_failure_log_ >= options_.failure_log_interval) {
+        last_failure_log_ = now;
+        log(LogType::Error, "persist: still cannot write to the store: {}", error);
+    }
     if (ok == !failing_) return;
     failing_ = !ok;
     if (failing_) {
-        log(LogType::Error, "persist: cannot write to the store: {}", error);
+        last_failure_log_ = now;
+        log(LogType::Error,
+            "persist: cannot write to the store: {}; retrying; until it succeeds nothing is "
+            "acknowledged that is not stored",
+            error);
     } else {
         log(LogType::Notice, "persist: the store is writable again");
     }

@@ -4,14 +4,14 @@
 // callback runs on the committer thread, in submission order, AFTER its batch committed (true)
 // or failed (false). The broker sends PUBACK/PUBREC from the callback.
 //
-// Failure (disk full, I/O error): the batch's callbacks get false and the failure is logged once
-// per change of state (failing / writable again). With keep_failed_ops (the default), the failed
-// ops are not lost: they stay first in line and are retried, with everything submitted after
-// them, every retry_interval or when new work arrives, until they commit. So the file converges
-// to the broker's in-memory state once the fault clears; "false" means "not durable yet, do not
-// promise it", not "discarded". A failure that a retry cannot fix (ApplyError::Permanent, e.g. a
-// corrupt page) is isolated instead: the batch is retried one submission at a time and the
-// submissions that still fail are dropped and logged.
+// Failure (disk full, I/O error): the batch's callbacks get false and the failure is logged when
+// it starts, every failure_log_interval while it lasts, and when the store is writable again. With
+// keep_failed_ops (the default), the failed ops are not lost: they stay first in line and are
+// retried, with everything submitted after them, every retry_interval or when new work arrives,
+// until they commit. So the file converges to the broker's in-memory state once the fault clears;
+// "false" means "not durable yet, do not promise it", not "discarded". A failure that a retry
+// cannot fix (ApplyError::Permanent, e.g. a corrupt page) is isolated instead: the batch is retried
+// one submission at a time and the submissions that still fail are dropped and logged.
 //
 // Thread-safety: submit(), flush() and stats() may be called from any thread. The Store must not
 // be used by anyone else while the committer exists. Callbacks must not throw, and must not call
@@ -37,6 +37,9 @@ struct GroupCommitterOptions {
     std::size_t max_batch_ops = 8192;  // a batch takes whole submissions until it has this many
     std::chrono::milliseconds retry_interval{1000};  // retry pace while failing and idle
     bool keep_failed_ops = true;  // retry ops of transiently failed batches (see above)
+    // While the store stays unwritable, the error is logged again at this pace, so a disk that
+    // stays full is not one line lost in the log.
+    std::chrono::milliseconds failure_log_interval{60000};
 };
 
 struct GroupCommitterStats {
@@ -97,6 +100,7 @@ class GroupCommitter {
     // Committer thread only.
     std::vector<Op> retry_;
     bool failing_ = false;
+    std::chrono::steady_clock::time_point last_failure_log_;
 
     std::thread thread_;  // last: starts after everything above is initialised
 };

@@ -6,9 +6,11 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "base/log.h"
 #include "persist/fault_vfs.h"
 #include "persist/test_util.h"
 
@@ -189,6 +191,48 @@ TEST_F(GroupCommitterTest, FailingDiskGivesFalseThenRetriesUntilTheOpsCommit) {
     committer.submit(retained_message(5), [&results](bool ok) { results.push_back(ok); });
     EXPECT_TRUE(committer.flush());
     EXPECT_EQ(results, (std::vector<int>{0, 0, 0, 0, 1}));
+}
+
+// Counts the lines of `path` that contain `text`.
+int lines_with(const std::string& path, const std::string& text) {
+    std::ifstream in(path);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find(text) != std::string::npos;
+    return n;
+}
+
+TEST_F(GroupCommitterTest, AStoreThatStaysUnwritableIsLoggedAgainAtTheFailureLogInterval) {
+    LogSettings settings;
+    settings.types = kLogAllTypes;
+    settings.to_stderr = false;
+    settings.files = {dir_.file("log")};
+    configure_logging(settings);
+    long failing_ms = 0;
+    {
+        GroupCommitterOptions options;
+        options.retry_interval = std::chrono::milliseconds(5);
+        options.failure_log_interval = std::chrono::milliseconds(50);
+        GroupCommitter committer(*store_, options);
+        const auto start = std::chrono::steady_clock::now();
+        FaultVfs::instance().inject(FaultVfs::Fault::DiskFull);
+        committer.submit(retained_message(1), {});
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        FaultVfs::instance().clear();
+        for (int i = 0; i < 500 && !committer.stats().healthy; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        failing_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    }
+    configure_logging(LogSettings{});
+    const std::string log = dir_.file("log");
+    EXPECT_EQ(lines_with(log, "persist: cannot write to the store"), 1);
+    // One reminder per 50 ms of failure (~8), not one per retry (one every 5 ms).
+    const int reminders = lines_with(log, "persist: still cannot write to the store");
+    EXPECT_GE(reminders, 3);
+    EXPECT_LE(reminders, failing_ms / 50 + 1);
+    EXPECT_EQ(lines_with(log, "persist: the store is writable again"), 1);
 }
 
 TEST_F(GroupCommitterTest, WithoutKeepFailedOpsAFailedBatchIsDropped) {

@@ -25,6 +25,7 @@ class Store::Statements {
         kPutMessageRef,
         kDeleteMessage,
         kDeleteMessageRef,
+        kMarkPurge,
         kSetRetained,
         kClearRetained,
         kPutSession,
@@ -73,6 +74,9 @@ class Store::Statements {
         "INSERT INTO message_refs (message_id, refs) VALUES (?1, 0) ON CONFLICT DO NOTHING",
         "DELETE FROM messages WHERE id = ?1",
         "DELETE FROM message_refs WHERE message_id = ?1",
+        // References to a deleted message remain: the next open purges them (see
+        // purge_dangling_references), and only then.
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('purge_on_open', 1)",
         "INSERT INTO retained (topic, message_id) VALUES (?1, ?2) ON CONFLICT (topic) DO UPDATE "
         "SET message_id = excluded.message_id",
         "DELETE FROM retained WHERE topic = ?1",
@@ -143,7 +147,9 @@ struct OpApplier {
         const int rc = s[S::kDeleteMessage].run();
         if (rc != SQLITE_OK) return rc;
         s[S::kDeleteMessageRef].bind(1, op.id);
-        return s[S::kDeleteMessageRef].run();
+        const int ref_rc = s[S::kDeleteMessageRef].run();
+        if (ref_rc != SQLITE_OK) return ref_rc;
+        return s[S::kMarkPurge].run();
     }
     int operator()(const SetRetained& op) {
         s[S::kSetRetained].bind_text(1, op.topic);

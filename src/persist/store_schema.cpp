@@ -199,12 +199,17 @@ bool prepare_schema(sqlite3* db, const std::string& path, const StoreOptions& op
 }
 
 bool purge_dangling_references(sqlite3* db, std::string* error) {
+    const auto needed =
+        query_text(db, "SELECT count(*) FROM meta WHERE key = 'purge_on_open'", error);
+    if (!needed) return false;
+    if (*needed == "0") return true;
     std::string sql = "BEGIN IMMEDIATE;\n";
     for (const char* table : kReferencingTables) {
         sql += std::string("DELETE FROM ") + table +
                " WHERE message_id NOT IN (SELECT id FROM messages);\n";
     }
     sql += "DELETE FROM message_refs WHERE message_id NOT IN (SELECT id FROM messages);\n";
+    sql += "DELETE FROM meta WHERE key = 'purge_on_open';\n";
     sql += "COMMIT;";
     if (exec(db, sql.c_str(), error) != SQLITE_OK) {
         exec(db, "ROLLBACK", nullptr);

@@ -17,7 +17,8 @@ bool prepare_schema(sqlite3* db, const std::string& path, const StoreOptions& op
                     std::string* error);
 
 // Deletes references to messages that no longer exist (left by DeleteMessage) and reference
-// counts of messages that do not exist. Run once per open; one transaction.
+// counts of messages that do not exist. Run once per open; one transaction, and only if a
+// DeleteMessage was applied since the last purge (it scans every referencing table).
 bool purge_dangling_references(sqlite3* db, std::string* error);
 
 }  // namespace lampi::persist::detail

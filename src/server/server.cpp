@@ -93,6 +93,7 @@ std::variant<std::unique_ptr<persist::Store>, std::string> open_store(const Serv
 
 bool Server::open_persistence() {
     if (options_.store_path.empty()) return true;
+    const auto started = std::chrono::steady_clock::now();
     auto opened = open_store(options_);
     if (auto* err = std::get_if<std::string>(&opened)) {
         log(LogType::Error, "Error: {}", *err);
@@ -101,11 +102,15 @@ bool Server::open_persistence() {
         return false;
     }
     impl_->store = std::move(std::get<std::unique_ptr<persist::Store>>(opened));
+    const auto opened_at = std::chrono::steady_clock::now();
     auto restored = restore_broker(*impl_->store, *broker_);
     if (auto* err = std::get_if<std::string>(&restored)) {
         log(LogType::Error, "Error: {}", *err);
         return false;
     }
+    const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    log(LogType::Information, "Store opened and checked in {:.2f} s, restored in {:.2f} s.",
+        seconds(opened_at - started), seconds(std::chrono::steady_clock::now() - opened_at));
     impl_->journal = std::make_unique<StoreJournal>(*impl_->store, std::get<std::uint64_t>(restored));
     broker_->set_journal(impl_->journal.get());
     return true;

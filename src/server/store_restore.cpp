@@ -20,15 +20,16 @@ mqtt::SubscribeOptions from_options_byte(std::uint8_t b) {
     return o;
 }
 
-MessagePtr from_record(const persist::MessageRecord& r) {
+// Takes the strings of `r` (the snapshot is not used afterwards; copies doubled the memory).
+MessagePtr from_record(persist::MessageRecord& r) {
     auto m = std::make_shared<broker::Message>();
-    m->topic = r.topic;
-    m->payload = r.payload;
+    m->topic = std::move(r.topic);
+    m->payload = std::move(r.payload);
     m->qos = r.qos;
     m->retain = r.retain;
     mqtt::decode_message_properties(r.properties, m->properties);
     if (r.expires_at_ms) m->expires_at = from_unix_ms(*r.expires_at_ms);
-    m->origin_client_id = r.origin_client_id;
+    m->origin_client_id = std::move(r.origin_client_id);
     m->store_id.store(r.id);
     m->charge_held_bytes();
     return m;
@@ -40,15 +41,23 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
                                                         broker::Broker& broker) {
     auto loaded = store.load();
     if (auto* err = std::get_if<std::string>(&loaded)) return *err;
-    const persist::Snapshot& snap = std::get<persist::Snapshot>(loaded);
+    persist::Snapshot& snap = std::get<persist::Snapshot>(loaded);
     std::unordered_map<std::uint64_t, MessagePtr> messages;
-    for (const auto& r : snap.messages) messages.emplace(r.id, from_record(r));
+    messages.reserve(snap.messages.size());
+    for (auto& r : snap.messages) messages.emplace(r.id, from_record(r));
+    std::vector<persist::MessageRecord>().swap(snap.messages);  // emptied above: free it now
     auto message = [&](std::uint64_t id) -> MessagePtr {
         auto it = messages.find(id);
         return it == messages.end() ? nullptr : it->second;
     };
+    std::size_t retained = 0;
     for (const auto& r : snap.retained) {
-        if (auto m = message(r.message_id)) broker.restore_retained(m);
+        // $SYS rows (stored by earlier builds) would only restore stale figures.
+        if (r.topic.starts_with("$SYS")) continue;
+        if (auto m = message(r.message_id)) {
+            broker.restore_retained(m);
+            ++retained;
+        }
     }
     std::unordered_map<std::string, std::shared_ptr<broker::Session>> sessions;
     for (const auto& s : snap.sessions) {
@@ -81,7 +90,7 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
         if (auto m = message(w.message_id)) broker.restore_will(w.client_id, m, from_unix_ms(w.publish_at_ms));
     }
     log(LogType::Notice, "Restored {} retained messages, {} sessions, {} queued messages from {}.",
-        snap.retained.size(), snap.sessions.size(), snap.deliveries.size(), store.path());
+        retained, snap.sessions.size(), snap.deliveries.size(), store.path());
     return snap.max_message_id + 1;
 }
 

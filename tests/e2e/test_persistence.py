@@ -2,6 +2,7 @@
 persistence). Mosquitto only saves every autosave_interval, so the kill -9 tests are lampi_only."""
 import os
 import signal
+import sqlite3
 import threading
 import time
 
@@ -187,3 +188,71 @@ def test_session_expiry_continues_from_the_stored_time(make_broker, tmp_path):
     c2.loop_stop()
     c2.disconnect()
     assert flags == [0] or flags == [False]
+
+
+@pytest.mark.lampi_only
+def test_sys_topics_are_not_stored(make_broker, tmp_path):
+    """$SYS is republished every sys_interval: storing it would only write and restore stale
+    figures (Mosquitto does not save it either)."""
+    b = make_broker(PERSIST(tmp_path) + ["sys_interval 1"])
+    got = []
+    c = mqtt.Client(client_id="sys-watch", protocol=mqtt.MQTTv311)
+    c.on_message = lambda c_, u, m: got.append(m.topic)
+    c.connect("127.0.0.1", b.port, 30)
+    c.loop_start()
+    c.subscribe("$SYS/broker/uptime", 0)
+    c.publish("ret/kept", b"x", 1, retain=True).wait_for_publish(5)
+    assert wait_until(lambda: got, 5), "no $SYS/broker/uptime"
+    c.loop_stop()
+    c.disconnect()
+    b.stop()
+    with sqlite3.connect(tmp_path / "lampi.db") as db:
+        topics = [t for (t,) in db.execute("SELECT topic FROM retained")]
+    assert topics == ["ret/kept"]
+
+
+def publish_acked(port, topic, payload, qos):
+    pub = mqtt.Client(client_id=f"pub-{time.time_ns()}", protocol=mqtt.MQTTv311)
+    pub.connect("127.0.0.1", port, 30)
+    pub.loop_start()
+    pub.publish(topic, payload, qos).wait_for_publish(5)
+    pub.loop_stop()
+    pub.disconnect()
+
+
+def kill_9_and_restart(b):
+    b.proc.send_signal(signal.SIGKILL)
+    b.proc.wait(10)
+    b.start()
+
+
+def received_payloads(port, client_id, topic, qos, quiet=1.5):
+    got = []
+    c = persistent_subscriber(port, client_id, topic, qos,
+                              lambda c_, u, m: got.append(m.payload))
+    time.sleep(quiet)
+    c.disconnect()  # after the PUBACKs / PUBCOMPs paho sent meanwhile
+    c.loop_stop()
+    return got
+
+
+@pytest.mark.lampi_only
+def test_a_session_restored_at_start_up_keeps_storing_new_messages(make_broker, tmp_path):
+    b = make_broker(PERSIST(tmp_path))
+    persistent_subscriber(b.port, "twice", "tw/#", 1).disconnect()
+    kill_9_and_restart(b)  # the session is now one restored from the store
+    publish_acked(b.port, "tw/a", b"after the first restart", 1)
+    kill_9_and_restart(b)
+    assert received_payloads(b.port, "twice", "tw/#", 1) == [b"after the first restart"]
+
+
+@pytest.mark.lampi_only
+def test_what_a_restored_session_received_is_not_delivered_again(make_broker, tmp_path):
+    b = make_broker(PERSIST(tmp_path))
+    persistent_subscriber(b.port, "once", "on/#", 2).disconnect()
+    publish_acked(b.port, "on/x", b"exactly once", 2)
+    kill_9_and_restart(b)
+    assert received_payloads(b.port, "once", "on/#", 2) == [b"exactly once"]
+    time.sleep(0.3)  # the PUBCOMP's removal commits
+    kill_9_and_restart(b)
+    assert received_payloads(b.port, "once", "on/#", 2) == []

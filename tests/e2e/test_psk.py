@@ -37,23 +37,46 @@ def lampi_tool(name):
     return str(path)
 
 
-def run(args, timeout=TOOL_DEADLINE):
-    return subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+def run(args, timeout=TOOL_DEADLINE, env=None):
+    return subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                          env=env)
+
+
+# mosquitto_pub's --tls-version is a minimum, as the broker's tls_version: against a broker that
+# allows TLS 1.3 it negotiates 1.3. This OpenSSL configuration caps a client at TLS 1.2.
+TLS12_CNF = """openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MaxProtocol = TLSv1.2
+"""
+
+
+@pytest.fixture
+def versions(tmp_path):
+    """{"tlsv1.2": env capping OpenSSL clients at TLS 1.2, "tlsv1.3": env with 1.3 the minimum
+    via --tls-version}: (extra client args, env)."""
+    cnf = tmp_path / "tls12.cnf"
+    cnf.write_text(TLS12_CNF)
+    return {"tlsv1.2": ([], dict(os.environ, OPENSSL_CONF=str(cnf))),
+            "tlsv1.3": (["--tls-version", "tlsv1.3"], None)}
 
 
 def psk(port, identity, key):
     return ["-h", "127.0.0.1", "-p", str(port), "--psk-identity", identity, "--psk", key]
 
 
-def pub(port, identity, key, topic, msg, *extra, tool="mosquitto_pub"):
+def pub(port, identity, key, topic, msg, *extra, tool="mosquitto_pub", env=None):
     return run([tool, *psk(port, identity, key), "-t", topic, "-m", msg, "-r", "-q", "1",
-                *extra])
+                *extra], env=env)
 
 
-def sub(port, identity, key, topic, *extra, count=1, wait=5, tool="mosquitto_sub"):
+def sub(port, identity, key, topic, *extra, count=1, wait=5, tool="mosquitto_sub", env=None):
     """Up to `count` messages (-v lines) within `wait` seconds."""
     return run([tool, *psk(port, identity, key), "-t", topic, "-C", str(count),
-                "-W", str(wait), "-v", *extra])
+                "-W", str(wait), "-v", *extra], env=env)
 
 
 def write_psk_file(path, text):
@@ -96,21 +119,46 @@ def test_psk_handshake_in_tls_1_2_and_1_3(psk_broker, version, opts):
         assert b"PSK" in out.split(b"Ciphersuite:")[1].split(b"\n")[0], out
 
 
+def test_tls_version_and_ciphers_apply_to_psk(psk_broker, versions):
+    b = psk_broker("lamp01:00" + KEY1 + "\n", "tls_version tlsv1.3")
+    args, env = versions["tlsv1.2"]
+    assert pub(b.port, "lamp01", "00" + KEY1, "v/t", "1.2", *args, env=env).returncode != 0
+    out = s_client(b.port, "lamp01", "00" + KEY1, "-tls1_2", "-cipher", "PSK")
+    assert b"Protocol version" not in out.stdout + out.stderr, out
+    args, env = versions["tlsv1.3"]
+    assert pub(b.port, "lamp01", "00" + KEY1, "v/t", "1.3", *args, env=env).returncode == 0
+    b.stop()
+    b = psk_broker(f"lamp01:{KEY1}\n", "ciphers PSK-AES256-CBC-SHA384")
+    out = s_client(b.port, "lamp01", KEY1, "-tls1_2", "-cipher", "PSK")
+    assert b"Ciphersuite: PSK-AES256-CBC-SHA384" in out.stdout + out.stderr, out
+    out = s_client(b.port, "lamp01", KEY1, "-tls1_2", "-cipher", "PSK-AES128-CBC-SHA256")
+    assert b"Protocol version" not in out.stdout + out.stderr, out
+    b.stop()
+    # a TLS 1.3 external PSK needs a SHA-256 suite (OpenSSL, for Mosquitto as for lampi)
+    b = psk_broker(f"lamp01:{KEY1}\n", "ciphers_tls1.3 TLS_AES_128_GCM_SHA256")
+    out = s_client(b.port, "lamp01", KEY1, "-tls1_3")
+    assert b"Ciphersuite: TLS_AES_128_GCM_SHA256" in out.stdout + out.stderr, out
+    b.stop()
+    b = psk_broker(f"lamp01:{KEY1}\n", "ciphers_tls1.3 TLS_AES_256_GCM_SHA384")
+    out = s_client(b.port, "lamp01", KEY1, "-tls1_3")
+    assert b"Protocol version" not in out.stdout + out.stderr, out
+
+
 @pytest.mark.parametrize("tls_version", ["tlsv1.2", "tlsv1.3"])
-def test_mosquitto_clients_over_psk(psk_broker, tls_version):
+def test_mosquitto_clients_over_psk(psk_broker, versions, tls_version):
     b = psk_broker()
-    v = ["--tls-version", tls_version]
-    assert pub(b.port, "lamp01", KEY1, "psk/t", f"over {tls_version}", *v).returncode == 0
-    r = sub(b.port, "lamp01", KEY1, "psk/t", *v)
+    args, env = versions[tls_version]
+    r = pub(b.port, "lamp01", KEY1, "psk/t", f"over {tls_version}", *args, env=env)
+    assert r.returncode == 0, r
+    r = sub(b.port, "lamp01", KEY1, "psk/t", *args, env=env)
     assert r.returncode == 0 and r.stdout == f"psk/t over {tls_version}\n".encode(), r
 
 
-def test_wrong_key_and_unknown_identity_are_refused(psk_broker):
+def test_wrong_key_and_unknown_identity_are_refused(psk_broker, versions):
     b = psk_broker()
     for identity, key in [("lamp01", KEY2), ("lamp02", KEY1), ("lamp01", KEY1[:-2])]:
-        for v in ["tlsv1.2", "tlsv1.3"]:
-            r = pub(b.port, identity, key, "psk/bad", f"{identity} {key}",
-                    "--tls-version", v)
+        for v, (args, env) in versions.items():
+            r = pub(b.port, identity, key, "psk/bad", f"{identity} {key}", *args, env=env)
             assert r.returncode != 0, (identity, key, v, r)
     # nothing got through: the one good message is the only retained one
     assert pub(b.port, "lamp01", KEY1, "psk/good", "ok").returncode == 0

@@ -1,6 +1,7 @@
 #include "broker_options.h"
 
 #include "auth/authoriser.h"
+#include "auth/psk_file.h"
 #include "config/config_reader.h"
 #include "server/auth_access.h"
 
@@ -56,11 +57,35 @@ server::ListenerOptions listener_from(const config::Config& c, const config::Lis
     o.tls.require_certificate = l.require_certificate;
     o.tls.use_identity_as_username = l.use_identity_as_username;
     o.tls.use_subject_as_username = l.use_subject_as_username;
+    // Mosquitto's websockets listeners (libwebsockets) have no PSK; the reader warns.
+    if (!o.websockets) o.tls.psk_hint = l.psk_hint;
     o.policy.port = l.port;
     o.policy.max_qos = l.max_qos;
     o.policy.max_topic_alias = l.max_topic_alias;
     return o;
 }
+
+// Each psk_file is read once however many listeners share it; Mosquitto reads it even when no
+// listener has a psk_hint, so its errors stop start-up either way.
+class PskFiles {
+  public:
+    explicit PskFiles(OptionsResult& result) : result_(result) {}
+    std::shared_ptr<const auth::PskFile> get(const std::string& path) {
+        if (path.empty()) return nullptr;
+        auto [it, inserted] = files_.try_emplace(path);
+        if (!inserted) return it->second;
+        auto loaded = auth::PskFile::load(path);
+        for (auto& e : loaded.errors) result_.errors.push_back(std::move(e));
+        for (auto& w : loaded.warnings) result_.warnings.push_back(std::move(w));
+        if (loaded.ok())
+            it->second = std::make_shared<const auth::PskFile>(std::move(loaded.value));
+        return it->second;
+    }
+
+  private:
+    OptionsResult& result_;
+    std::map<std::string, std::shared_ptr<const auth::PskFile>> files_;
+};
 
 std::string slot_key(const config::Listener& l) {
     return l.bind_address + "|" + std::to_string(l.port) + "|" + l.unix_socket_path;
@@ -76,9 +101,13 @@ OptionsResult server_options_from(const config::Config& config, AccessSlots& slo
     OptionsResult result;
     server::ServerOptions& options = result.options;
     options.settings = settings_from(config);
+    PskFiles psk_files(result);
+    psk_files.get(config.security.psk_file);
     for (const auto& l : config.listeners) {
         auto listener = listener_from(config, l);
         const config::SecurityOptions& sec = config::effective_security(config, l);
+        auto psk_keys = psk_files.get(sec.psk_file);
+        if (!listener.tls.psk_hint.empty()) listener.tls.psk_keys = std::move(psk_keys);
         auth::AuthSettings settings{sec.allow_anonymous.value_or(false), sec.password_file,
                                     sec.acl_file};
         auto loaded = auth::Authoriser::load(settings);

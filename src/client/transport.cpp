@@ -17,8 +17,8 @@
 #include <cstring>
 #include <variant>
 
+#include "base/psk_key.h"
 #include "client/socks5.h"
-#include "client/tls_psk.h"
 
 namespace lampi::client {
 

@@ -308,6 +308,12 @@ void Reader::finish_listeners() {
         if (!l.psk_hint.empty() && !l.certfile.empty()) {
             fail("cannot use both certificate and psk encryption on one listener");
         }
+        // Mosquitto serves websockets through libwebsockets, which has no PSK: the listener
+        // runs without it. Say so rather than serve plain text silently.
+        if (!l.psk_hint.empty() && l.protocol == ListenerProtocol::Websockets) {
+            warnings_.push_back(l.origin +
+                                ": psk_hint is ignored on a websockets listener (as in Mosquitto)");
+        }
         for (std::size_t j = 0; j < i; ++j) {
             const Listener& o = config_.listeners[j];
             if (o.port == l.port && o.bind_address == l.bind_address &&

@@ -220,14 +220,15 @@ websockets_log_level 255
 
 TEST(ConfigReader, WarnsForValidOptionsLampiDoesNotImplement) {
     auto r = parse(
-        "max_inflight_bytes 5\nsys_interval 5\npsk_file /p\nlistener 1883\n"
+        "max_inflight_bytes 5\nsys_interval 5\nclientid_prefixes x\nlistener 1883\n"
         "dhparamfile /d.pem\ntls_engine e\n");
     ASSERT_TRUE(r.ok());
     EXPECT_THAT(
         r.warnings,
         ElementsAre("t.conf:1: option 'max_inflight_bytes' is not supported by lampi yet and is "
                     "ignored",
-                    "t.conf:3: option 'psk_file' is not supported by lampi yet and is ignored",
+                    "t.conf:3: option 'clientid_prefixes' is not supported by lampi yet and is "
+                    "ignored",
                     "t.conf:5: option 'dhparamfile' is not supported by lampi yet and is ignored",
                     "t.conf:6: option 'tls_engine' is not supported by lampi yet and is ignored"));
 }
@@ -259,6 +260,7 @@ user nobody
 set_tcp_nodelay false
 sys_interval 10
 queue_qos0_messages false
+psk_file /etc/lampi/psk
 port 1884
 bind_address 127.0.0.1
 listener 1883
@@ -266,6 +268,8 @@ socket_domain ipv4
 protocol mqtt
 max_connections 10
 max_topic_alias 5
+listener 8884
+psk_hint lampi
 )");
     ASSERT_TRUE(r.ok()) << r.errors[0];
     EXPECT_THAT(r.warnings, IsEmpty());

@@ -179,6 +179,13 @@ TEST(ListenerOptions, TlsNeedsCertfileAndKeyfileTogether) {
                             "listener"));
 }
 
+TEST(ListenerOptions, PskOnWebsocketsIsIgnoredWithAWarning) {
+    auto r = parse("listener 9001\nprotocol websockets\npsk_hint h\n");
+    ASSERT_TRUE(r.ok());
+    EXPECT_THAT(r.warnings, ElementsAre("t.conf:1: psk_hint is ignored on a websockets listener "
+                                        "(as in Mosquitto)"));
+}
+
 TEST(ListenerOptions, SameListenerTwiceIsAnError) {
     EXPECT_THAT(parse("listener 1883\nlistener 1884\nlistener 1883\n").errors,
                 ElementsAre("t.conf:3: listener defined twice (first at t.conf:1)"));

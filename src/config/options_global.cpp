@@ -260,7 +260,7 @@ const Option kGlobalOptions[] = {
     {"pid_file", G, kYes, set_string<&C::pid_file>},
     {"plugin", S, kNo, auth_plugin},
     {"plugin_opt_*", S, kNo, auth_opt},
-    {"psk_file", S, kNo, set_string<&Sec::psk_file>},
+    {"psk_file", S, kYes, set_string<&Sec::psk_file>},
     {"queue_qos0_messages", G, kYes, set_bool<&C::queue_qos0_messages>},
     {"response_information", G, kYes, response_information},  // lampi extension
     {"retain_available", G, kYes, set_bool<&C::retain_available>},

@@ -126,7 +126,7 @@ const Option kListenerOptions[] = {
     {"mount_point", L, kYes, mount_point},
     {"port", G, kYes, port},
     {"protocol", L, kYes, protocol},
-    {"psk_hint", L, kNo, set_string<&Li::psk_hint>},
+    {"psk_hint", L, kYes, set_string<&Li::psk_hint>},
     {"require_certificate", L, kYes, set_bool<&Li::require_certificate>},
     {"socket_domain", L, kYes, socket_domain},
     {"tls_engine", L, kNo, set_string<&Li::tls_engine>},

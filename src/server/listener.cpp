@@ -89,6 +89,7 @@ void Listener::apply_options(const ListenerOptions& options) {
     context_.policy = std::move(policy);
     context_.transport.http_dir = options.http_dir;
     context_.transport.use_subject_as_username = options.tls.use_subject_as_username;
+    context_.transport.psk = !options.tls.psk_hint.empty();
     shared_context_ = std::make_shared<const ConnectionContext>(context_);
 }
 

@@ -15,15 +15,21 @@
 #include "server/stream_connection.h"
 #include "server/worker_pool.h"
 
+namespace lampi::auth {
+class PskFile;
+}
+
 namespace lampi::server {
 
-// Mosquitto's per-listener TLS options.
+// Mosquitto's per-listener TLS options: certificates and/or a pre-shared key (psk_hint).
 struct TlsOptions {
     std::string cafile, capath, certfile, keyfile, crlfile, ciphers, ciphers_tls13, tls_version;
     bool require_certificate = false;
     bool use_identity_as_username = false;
     bool use_subject_as_username = false;
-    bool enabled() const { return !certfile.empty(); }
+    std::string psk_hint;                           // set: a PSK listener
+    std::shared_ptr<const auth::PskFile> psk_keys;  // the listener's psk_file (may be null)
+    bool enabled() const { return !certfile.empty() || !psk_hint.empty(); }
 };
 
 // Builds the server TLS context; returns an error text instead on failure.
@@ -40,7 +46,7 @@ struct ListenerOptions {
     bool ipv6 = true;  // also listen on IPv6 when the address is empty
     bool websockets = false;
     std::string http_dir;
-    TlsOptions tls;  // enabled when certfile is set
+    TlsOptions tls;  // enabled when certfile or psk_hint is set
     broker::ListenerPolicy policy;
 };
 

@@ -2,6 +2,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "server/listener.h"
+#include "server/tls_psk.h"
 
 namespace lampi::server {
 
@@ -37,35 +38,51 @@ bool load_crl(SSL_CTX* ctx, const std::string& crlfile, std::string& error) {
     return true;
 }
 
+std::optional<std::string> load_certificates(ssl::context& ctx, const TlsOptions& o) {
+    boost::system::error_code ec;
+    ctx.use_certificate_chain_file(o.certfile, ec);
+    if (ec) return "unable to load server certificate " + o.certfile + ": " + ec.message();
+    ctx.use_private_key_file(o.keyfile, ssl::context::pem, ec);
+    if (ec) return "unable to load server key " + o.keyfile + ": " + ec.message();
+    if (!o.cafile.empty()) {
+        ctx.load_verify_file(o.cafile, ec);
+        if (ec) return "unable to load cafile " + o.cafile + ": " + ec.message();
+    }
+    if (!o.capath.empty()) {
+        ctx.add_verify_path(o.capath, ec);
+        if (ec) return "unable to load capath " + o.capath + ": " + ec.message();
+    }
+    std::string error;
+    if (!o.crlfile.empty() && !load_crl(ctx.native_handle(), o.crlfile, error)) return error;
+    return std::nullopt;
+}
+
 }  // namespace
 
+// Mosquitto 2: a listener with certfile/keyfile offers certificates, one with psk_hint offers
+// PSK (the config reader refuses both on one listener, as Mosquitto does).
 std::variant<std::shared_ptr<ssl::context>, std::string> make_tls_context(const TlsOptions& o) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     SSL_CTX* native = ctx->native_handle();
     std::string error;
     if (!set_versions(native, o.tls_version, error)) return error;
-    boost::system::error_code ec;
-    ctx->use_certificate_chain_file(o.certfile, ec);
-    if (ec) return "unable to load server certificate " + o.certfile + ": " + ec.message();
-    ctx->use_private_key_file(o.keyfile, ssl::context::pem, ec);
-    if (ec) return "unable to load server key " + o.keyfile + ": " + ec.message();
-    if (!o.cafile.empty()) {
-        ctx->load_verify_file(o.cafile, ec);
-        if (ec) return "unable to load cafile " + o.cafile + ": " + ec.message();
+    if (!o.certfile.empty()) {
+        if (auto err = load_certificates(*ctx, o)) return *err;
     }
-    if (!o.capath.empty()) {
-        ctx->add_verify_path(o.capath, ec);
-        if (ec) return "unable to load capath " + o.capath + ": " + ec.message();
-    }
-    if (!o.crlfile.empty() && !load_crl(native, o.crlfile, error)) return error;
     if (!o.ciphers.empty() && SSL_CTX_set_cipher_list(native, o.ciphers.c_str()) != 1) {
         return "invalid ciphers '" + o.ciphers + "'";
     }
     if (!o.ciphers_tls13.empty() && SSL_CTX_set_ciphersuites(native, o.ciphers_tls13.c_str()) != 1) {
         return "invalid ciphers_tls1.3 '" + o.ciphers_tls13 + "'";
     }
-    const bool want_cert = o.require_certificate || o.use_identity_as_username ||
-                           o.use_subject_as_username;
+    if (!o.psk_hint.empty()) {
+        if (auto err = enable_psk(native, o.psk_hint, o.psk_keys)) return *err;
+    }
+    // On a PSK listener the PSK identity is the username, so no certificate is asked for
+    // (Mosquitto reads require_certificate only where there are certificates).
+    const bool identity_from_cert =
+        o.psk_hint.empty() && (o.use_identity_as_username || o.use_subject_as_username);
+    const bool want_cert = !o.certfile.empty() && (o.require_certificate || identity_from_cert);
     ctx->set_verify_mode(want_cert ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
                                    : ssl::verify_none);
     return ctx;

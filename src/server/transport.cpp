@@ -1,26 +1,32 @@
+#include "server/transport.h"
+
 #include <openssl/x509.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
-#include "server/transport.h"
+#include "server/tls_psk.h"
 
 namespace lampi::server {
 
 namespace asio = boost::asio;
 
 TlsTransport::TlsTransport(asio::ip::tcp::socket socket, const TransportSetup& setup)
-    : stream_(std::move(socket), *setup.tls), use_subject_(setup.use_subject_as_username) {}
+    : stream_(std::move(socket), *setup.tls),
+      use_subject_(setup.use_subject_as_username),
+      psk_(setup.psk) {}
 
 asio::awaitable<bool> TlsTransport::handshake() {
+    // This object stays where it is for the connection's life, so OpenSSL may keep the pointer.
+    if (psk_) capture_psk_identity(stream_.native_handle(), &identity_);
     auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                                  asio::as_tuple(asio::use_awaitable));
     if (ec) {
         log(LogType::Notice, "OpenSSL Error: TLS handshake failed: {}", ec.message());
         co_return false;
     }
-    identity_ = peer_certificate_name(stream_.native_handle(), use_subject_);
+    if (!psk_) identity_ = peer_certificate_name(stream_.native_handle(), use_subject_);
     co_return true;
 }
 

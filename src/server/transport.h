@@ -25,6 +25,7 @@ using WorkerUnixSocket = boost::asio::basic_stream_socket<boost::asio::local::st
 struct TransportSetup {
     std::shared_ptr<boost::asio::ssl::context> tls;  // set for TLS listeners
     bool use_subject_as_username = false;            // else the certificate's CN
+    bool psk = false;  // a PSK listener: the identity is the PSK identity, never a certificate's
     std::string http_dir;                            // WebSocket listeners: static files
 };
 
@@ -79,13 +80,15 @@ class TlsTransport {
     template <class Buffer, class Handler>
     void async_write(const Buffer& b, Handler&& h);
     void close();
-    // The client certificate's CN (or whole subject), when one was presented and verified.
+    // On a PSK listener the PSK identity the client proved; else the client certificate's CN
+    // (or whole subject), when one was presented and verified.
     std::optional<std::string> identity() const { return identity_; }
     Stream& stream() { return stream_; }
 
   private:
     Stream stream_;
     bool use_subject_;
+    bool psk_;
     std::optional<std::string> identity_;
 };
 

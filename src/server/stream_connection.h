@@ -9,8 +9,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -87,6 +89,14 @@ class StreamConnection final : public ConnectionBase,
     void flush_direct() override;
     void on_written(const boost::system::error_code& ec, std::size_t n);
     void finish_close();
+    // Plain sockets end with a lingering close: FIN after the last packet, then input is read and
+    // dropped until the peer closes or a short deadline. Closing a socket that still receives makes
+    // the kernel answer with a reset, which fails the writes a client has in flight (PUBRELs for
+    // the PUBRECs before a DISCONNECT) and can destroy the DISCONNECT or CONNACK just sent.
+    void linger_close();
+    void drain_input();
+    void on_drain_readable(const boost::system::error_code& ec);
+    void end_linger();
 
     Transport transport_;
     // Shared by the listener's connections (a reload makes a new one for new connections).
@@ -108,6 +118,10 @@ class StreamConnection final : public ConnectionBase,
     bool close_requested_ = false;
     bool closed_ = false;
     std::atomic<std::size_t> pending_{0};
+    // Worker thread only.
+    bool lingering_ = false;
+    broker::TimePoint linger_until_{};
+    std::optional<boost::asio::steady_timer> linger_timer_;
 };
 
 using TcpConnection = StreamConnection<PlainTransport<WorkerTcpSocket>>;

@@ -27,6 +27,8 @@ namespace {
 // Idle connections keep a small read buffer; a busy one grows it for fewer, larger reads.
 constexpr std::size_t kInitialReadBuffer = 512;
 constexpr std::size_t kReadChunk = 64 * 1024;
+// How long a lingering close reads on for the peer's own close.
+constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
@@ -130,7 +132,7 @@ void StreamConnection<Transport>::on_read(const boost::system::error_code& ec, s
 template <class Transport>
 void StreamConnection<Transport>::on_readable(const boost::system::error_code& ec) {
     if constexpr (Transport::kWaitReadable) {  // explicit instantiation compiles every member
-        if (ec) {
+        if (ec || lingering_) {                // what arrives now is linger_close's to drop
             end_of_stream();
             return;
         }
@@ -400,6 +402,73 @@ void StreamConnection<Transport>::finish_close() {
         std::lock_guard lock(out_mutex_);
         closed_ = true;
     }
+    if constexpr (Transport::kWaitReadable) {
+        linger_close();
+    } else {
+        transport_.close();
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::linger_close() {
+    if constexpr (Transport::kWaitReadable) {  // explicit instantiation compiles every member
+        if (lingering_) return;
+        lingering_ = true;
+        transport_.shutdown_send();
+        transport_.cancel();  // a read wait still pending ends the client as a close always did
+        linger_until_ = Clock::now() + kLingerTime;
+        linger_timer_.emplace(transport_.get_executor());
+        linger_timer_->expires_at(linger_until_);
+        linger_timer_->async_wait(
+            [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                if (!ec) self->end_linger();
+            });
+        drain_input();
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::drain_input() {
+    if constexpr (Transport::kWaitReadable) {
+        transport_.async_wait_readable(
+            [self = this->shared_from_this()](const boost::system::error_code& ec) {
+                self->on_drain_readable(ec);
+            });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::on_drain_readable(const boost::system::error_code& ec) {
+    if constexpr (Transport::kWaitReadable) {
+        if (ec) {
+            end_linger();
+            return;
+        }
+        // One read per wake-up, as on_readable: a peer that floods does not hold the worker.
+        static thread_local std::vector<std::uint8_t> scratch(kReadChunk);
+        boost::system::error_code read_ec;
+        const std::size_t n = transport_.read_some_now(asio::buffer(scratch), read_ec);
+        if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) {
+            drain_input();
+            return;
+        }
+        // End of stream, an error, or a peer still sending at the deadline.
+        if (read_ec || Clock::now() >= linger_until_) {
+            end_linger();
+            return;
+        }
+        if (n < scratch.size()) {
+            drain_input();
+            return;
+        }
+        asio::post(transport_.get_executor(),
+                   [self = this->shared_from_this()] { self->on_drain_readable({}); });
+    }
+}
+
+template <class Transport>
+void StreamConnection<Transport>::end_linger() {
+    if (linger_timer_) linger_timer_->cancel();
     transport_.close();
 }
 

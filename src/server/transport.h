@@ -59,6 +59,16 @@ class PlainTransport {
     template <class Buffer, class Handler>
     void async_write(const Buffer& b, Handler&& h);
     void close();
+    // Sends FIN after what is queued, keeping the socket open for reading.
+    void shutdown_send() {
+        boost::system::error_code ignored;
+        socket_.shutdown(Socket::shutdown_send, ignored);
+    }
+    // Ends the pending wait (its handler sees operation_aborted).
+    void cancel() {
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);
+    }
     std::optional<std::string> identity() const { return std::nullopt; }
 
   private:

@@ -38,6 +38,17 @@ def closed_with(c, timeout=5.0):
     return state, [(p.type, p.reason) for p in got]
 
 
+def broker_side_established(port):
+    """Whether the broker still has an ESTABLISHED TCP connection on `port` (/proc/net/tcp*)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if int(local.rsplit(":", 1)[1], 16) == port and state == "01":
+                    return True
+    return False
+
+
 def still_open(c):
     c.send(m.pingreq())
     return c.expect5(r.PINGRESP).type == r.PINGRESP
@@ -72,6 +83,24 @@ def test_pubcomp_gives_receive_maximum_back(make_broker, c5):
     assert answers(c, 1) == [(r.PUBREC, 2, 0)]
     assert still_open(c)
     c.send(r.publish("rm/t", b"x", 2, 4))
+    assert closed_with(c) == ("closed", [(r.DISCONNECT, RECEIVE_MAXIMUM_EXCEEDED)])
+
+
+@pytest.mark.spec_only("Mosquitto 2.0.11 answers PUBREC 0x97 instead of DISCONNECT 0x93")
+def test_pubrels_in_flight_when_disconnected_for_receive_maximum_reach_the_broker(make_broker, c5):
+    """Eclipse Paho's interoperability test_flow_control2: the client pipelines Receive Maximum + 1
+    QoS 2 PUBLISH, then answers each PUBREC with PUBREL before it reads the DISCONNECT. Those
+    writes must not fail: the broker half-closes and reads on, instead of resetting the
+    connection (a reset can also destroy a DISCONNECT still on its way)."""
+    b = make_broker(["max_inflight_messages 3"])
+    c = client(c5, b.port, "rm")
+    for pid in (1, 2, 3, 4):
+        c.send(r.publish("rm/t", b"x", 2, pid))
+    assert wait_until(lambda: "more than Receive Maximum" in b.log())
+    assert wait_until(lambda: not broker_side_established(b.port))  # it sent its FIN
+    for _ in range(3):
+        pubrec = c.expect5(r.PUBREC)
+        c.send(r.pubrel(pubrec.packet_id))  # BrokenPipeError / reset when the broker aborted
     assert closed_with(c) == ("closed", [(r.DISCONNECT, RECEIVE_MAXIMUM_EXCEEDED)])
 
 

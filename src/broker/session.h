@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/lazy_container.h"
 #include "broker/access_control.h"
 #include "broker/journal.h"
 #include "broker/message.h"
@@ -174,11 +175,11 @@ class Session {
     mqtt::ProtocolVersion version_ = mqtt::ProtocolVersion::V311;
     std::uint16_t client_receive_maximum_ = 65535;
     std::uint32_t client_max_packet_size_ = 0;
-    std::map<std::uint16_t, InFlight> inflight_;
+    LazyContainer<std::map<std::uint16_t, InFlight>> inflight_;
     LazyDeque<Delivery> queue_;
     std::size_t queued_bytes_ = 0;
     std::uint16_t last_packet_id_ = 0;
-    std::set<std::uint16_t> incoming_qos2_;
+    LazyContainer<std::set<std::uint16_t>> incoming_qos2_;
     std::map<std::string, SessionSubscription> subscriptions_;
     std::uint32_t expiry_interval_ = 0;
     std::optional<TimePoint> disconnected_at_;

@@ -166,6 +166,25 @@ bool Listener::admit() {
     return true;
 }
 
+// EMFILE and friends: existing clients are still served; accepting is retried every 100 ms
+// (the connection waits in the backlog), logged once when it starts failing and once when it
+// works again rather than ten times a second.
+asio::awaitable<void> Listener::pause_after_accept_error(const boost::system::error_code& ec) {
+    if (!accept_failing_) {
+        log(LogType::Error, "Unable to accept new connections on {}: {}. Retrying.", describe(),
+            ec.message());
+        accept_failing_ = true;
+    }
+    asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+    co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+void Listener::note_accept_ok() {
+    if (!accept_failing_) return;
+    accept_failing_ = false;
+    log(LogType::Notice, "Accepting new connections on {} again.", describe());
+}
+
 asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
     for (;;) {
         auto& worker = workers_.next();
@@ -173,12 +192,10 @@ asio::awaitable<void> Listener::accept_tcp(tcp::acceptor& acceptor) {
             co_await acceptor.async_accept(worker, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
-            // EMFILE and friends: log, pause briefly so we do not spin, keep serving.
-            log(LogType::Error, "Error accepting on {}: {}", describe(), ec.message());
-            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await pause_after_accept_error(ec);
             continue;
         }
+        note_accept_ok();
         boost::system::error_code peer_ec;
         auto remote = socket.remote_endpoint(peer_ec);
         std::string peer = peer_ec
@@ -202,11 +219,10 @@ asio::awaitable<void> Listener::accept_unix() {
             co_await unix_->async_accept(worker, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted) co_return;
         if (ec) {
-            log(LogType::Error, "Error accepting on {}: {}", describe(), ec.message());
-            asio::steady_timer pause(io_, std::chrono::milliseconds(100));
-            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            co_await pause_after_accept_error(ec);
             continue;
         }
+        note_accept_ok();
         if (!admit()) continue;
         auto conn = std::make_shared<UnixConnection>(std::move(socket), shared_context_,
                                                      options_.unix_path);

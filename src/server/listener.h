@@ -6,11 +6,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
-#include <boost/asio/ssl/context.hpp>
 
 #include "server/stream_connection.h"
 #include "server/worker_pool.h"
@@ -37,9 +37,9 @@ std::variant<std::shared_ptr<boost::asio::ssl::context>, std::string> make_tls_c
     const TlsOptions& options);
 
 struct ListenerOptions {
-    std::string address;    // empty: every interface
+    std::string address;  // empty: every interface
     std::uint16_t port = 1883;
-    std::string unix_path;  // set: a unix socket listener (port 0)
+    std::string unix_path;       // set: a unix socket listener (port 0)
     std::string bind_interface;  // Mosquitto's bind_interface: only this network interface
     int max_connections = -1;
     bool tcp_nodelay = true;
@@ -51,7 +51,7 @@ struct ListenerOptions {
 };
 
 class Listener {
-public:
+  public:
     Listener(boost::asio::io_context& io, WorkerPool& workers, const ListenerOptions& options,
              ConnectionContext context);
     // Binds and listens; returns an error text on failure.
@@ -59,30 +59,34 @@ public:
     void start();
     void stop();
     std::string describe() const;
-    std::size_t connections() const { return static_cast<std::size_t>(std::max(0, connections_.load())); }
+    std::size_t connections() const {
+        return static_cast<std::size_t>(std::max(0, connections_.load()));
+    }
 
-private:
+  private:
     boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
     boost::asio::awaitable<void> accept_unix();
+    boost::asio::awaitable<void> pause_after_accept_error(const boost::system::error_code& ec);
+    void note_accept_ok();
     bool admit();
     void apply_options(const ListenerOptions& options);
     void start_connection(WorkerTcpSocket socket, std::string peer);
     // Re-reads certificates (SIGHUP); new connections use them, live ones keep theirs.
-public:
+  public:
     std::optional<std::string> reload_tls();
     // A reload kept this listener: new connections get the new policy and certificates.
     void update(const ListenerOptions& options);
 
-private:
-
+  private:
     boost::asio::io_context& io_;
     WorkerPool& workers_;
     ListenerOptions options_;
-    ConnectionContext context_;                              // the template
+    ConnectionContext context_;                                // the template
     std::shared_ptr<const ConnectionContext> shared_context_;  // what new connections share
     std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
     std::unique_ptr<boost::asio::local::stream_protocol::acceptor> unix_;
     std::atomic<int> connections_{0};
+    bool accept_failing_ = false;  // accept loops run on io_: no lock
 };
 
 }  // namespace lampi::server

@@ -121,7 +121,7 @@ class StreamConnection final : public ConnectionBase,
     // Worker thread only.
     bool lingering_ = false;
     broker::TimePoint linger_until_{};
-    std::optional<boost::asio::steady_timer> linger_timer_;
+    std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only while lingering
 };
 
 using TcpConnection = StreamConnection<PlainTransport<WorkerTcpSocket>>;

@@ -417,7 +417,7 @@ void StreamConnection<Transport>::linger_close() {
         transport_.shutdown_send();
         transport_.cancel();  // a read wait still pending ends the client as a close always did
         linger_until_ = Clock::now() + kLingerTime;
-        linger_timer_.emplace(transport_.get_executor());
+        linger_timer_ = std::make_unique<asio::steady_timer>(transport_.get_executor());
         linger_timer_->expires_at(linger_until_);
         linger_timer_->async_wait(
             [self = this->shared_from_this()](const boost::system::error_code& ec) {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/lazy_container.h"
 #include "mqtt/packet.h"
 #include "topic/topic.h"
 #include "topic/tree_detail.h"
@@ -103,47 +104,6 @@ class EntryIndex {
 };
 
 }  // namespace detail
-
-// A map that allocates nothing until its first insert: most tree nodes are leaves.
-template <class Map>
-class LazyMap {
-  public:
-    using iterator = typename Map::iterator;
-    bool empty() const { return !map_ || map_->empty(); }
-    iterator begin() { return map().begin(); }
-    iterator end() { return map().end(); }
-    using const_iterator = typename Map::const_iterator;
-    const_iterator begin() const { return map().begin(); }
-    const_iterator end() const { return map().end(); }
-    template <class Key>
-    iterator find(const Key& k) {
-        return map().find(k);
-    }
-    template <class Key>
-    const_iterator find(const Key& k) const {
-        return map().find(k);
-    }
-    template <class... Args>
-    auto emplace(Args&&... args) {
-        if (!map_) map_ = std::make_unique<Map>();
-        return map_->emplace(std::forward<Args>(args)...);
-    }
-    void erase(iterator it) {
-        map_->erase(it);
-        if (map_->empty()) map_.reset();
-    }
-    void clear() { map_.reset(); }
-
-  private:
-    // A shared, never modified empty map gives begin/end/find for the unallocated state.
-    static Map& none() {
-        static Map empty_map;
-        return empty_map;
-    }
-    Map& map() { return map_ ? *map_ : none(); }
-    const Map& map() const { return map_ ? *map_ : none(); }
-    std::unique_ptr<Map> map_;
-};
 
 // Subscriber: any copyable, hashable value (std::shared_ptr<Session>, a raw pointer, an id).
 template <class Subscriber, class Hash = std::hash<Subscriber>,
@@ -358,8 +318,8 @@ class SubscriptionTree {
     struct Node {
         std::string level;  // this node's level; children_ keys view into it
         Node* parent = nullptr;
-        LazyMap<std::unordered_map<std::string_view, std::unique_ptr<Node>>>
-            children;  // literal levels
+        // Literal levels; most nodes are leaves, so allocated by the first child.
+        LazyContainer<std::unordered_map<std::string_view, std::unique_ptr<Node>>> children;
         std::unique_ptr<Node> plus;
         std::unique_ptr<Node> hash;
         std::vector<Entry> entries;

@@ -256,8 +256,25 @@ void ClientConnection::handle_subscribe(const mqtt::Subscribe& s, TimePoint now)
         ack.reason_codes.push_back(outcome.reason_code);
         for (auto& d : outcome.retained) retained.push_back(std::move(d));
     }
-    send(ack);
-    for (auto& d : retained) session_->deliver(std::move(d), now);
+    Journal* journal = broker_.journal();
+    if (journal == nullptr || !session_->persistent()) {
+        send(ack);
+        for (auto& d : retained) session_->deliver(std::move(d), now);
+        return;
+    }
+    // A persistent session's subscriptions are acknowledged once they are on disk, as PUBACK is
+    // for messages: a client that saw SUBACK and then a kill -9 still gets what was published
+    // for it after the restart. If the store cannot be written (logged loudly) the subscription
+    // still works in memory, so the SUBACK goes out anyway.
+    std::string bytes;
+    mqtt::encode(ack, version_, bytes);
+    journal->barrier([weak = outlet_.weak_outlet(), bytes = std::move(bytes), session = session_,
+                      retained = std::move(retained), now](bool) mutable {
+        auto outlet = weak.lock();
+        if (!outlet) return;
+        outlet->send(bytes);
+        for (auto& d : retained) session->deliver(std::move(d), now);
+    });
 }
 
 void ClientConnection::handle_unsubscribe(const mqtt::Unsubscribe& u) {

@@ -52,7 +52,9 @@ def stream_and_kill(port, broker, topic, qos, count, kill_after):
             if info.is_published():
                 acked.add(i)
         if i == kill_after:
-            time.sleep(0.2)
+            # Mid-stream: once a good part is acknowledged (a slow build, e.g. under TSan, needs
+            # longer than a fixed pause), while the rest is still in flight or queued.
+            wait_until(lambda: len(acked) > 1000, 30)
             broker.proc.send_signal(signal.SIGKILL)
             broker.proc.wait(10)
             break

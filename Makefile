@@ -77,7 +77,7 @@ format:
 clean:
 	rm -rf build
 
-# Reliability (docs/reliability.md): libFuzzer targets (60 s each; fuzz-smoke: 8 s each, after
+# Reliability (docs/reliability.md): libFuzzer targets (60 s each; fuzz-smoke: 6 s each, after
 # replaying tests/fuzz/regressions) and the e2e tests against a ThreadSanitizer broker.
 .PHONY: fuzz fuzz-smoke tsan-test
 
@@ -85,7 +85,7 @@ fuzz:
 	./scripts/fuzz
 
 fuzz-smoke:
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-8} ./scripts/fuzz
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-6} ./scripts/fuzz
 
 tsan-test:
 	./scripts/tsan-test

@@ -159,16 +159,7 @@ class AclFileParser {
     bool has_user_ = false;
 };
 
-Loaded<AclFile> AclFile::load(const std::string& path) {
-    std::string error;
-    auto text = read_text_file(path, error);
-    if (!text) {
-        Loaded<AclFile> result;
-        result.errors.push_back(error);
-        return result;
-    }
-    return load_from_string(*text, path);
-}
+Loaded<AclFile> AclFile::load(const std::string& path) { return load_text_file<AclFile>(path); }
 
 Loaded<AclFile> AclFile::load_from_string(std::string_view text, const std::string& name) {
     Loaded<AclFile> result;

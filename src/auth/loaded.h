@@ -20,4 +20,17 @@ struct Loaded {
 // The whole file, or nullopt with `error` set to "path: cannot open: <reason>".
 std::optional<std::string> read_text_file(const std::string& path, std::string& error);
 
+// T::load(path) for a T that parses text with T::load_from_string(text, name).
+template <class T>
+Loaded<T> load_text_file(const std::string& path) {
+    std::string error;
+    auto text = read_text_file(path, error);
+    if (!text) {
+        Loaded<T> result;
+        result.errors.push_back(error);
+        return result;
+    }
+    return T::load_from_string(*text, path);
+}
+
 }  // namespace lampi::auth

@@ -43,16 +43,7 @@ const PasswordHash& dummy_hash() {
 
 }  // namespace
 
-Loaded<PasswordFile> PasswordFile::load(const std::string& path) {
-    std::string error;
-    auto text = read_text_file(path, error);
-    if (!text) {
-        Loaded<PasswordFile> result;
-        result.errors.push_back(error);
-        return result;
-    }
-    return load_from_string(*text, path);
-}
+Loaded<PasswordFile> PasswordFile::load(const std::string& path) { return load_text_file<PasswordFile>(path); }
 
 Loaded<PasswordFile> PasswordFile::load_from_string(std::string_view text,
                                                     const std::string& name) {

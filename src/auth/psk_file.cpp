@@ -23,16 +23,7 @@ std::pair<std::string_view, std::optional<std::string_view>> colon_fields(std::s
 
 }  // namespace
 
-Loaded<PskFile> PskFile::load(const std::string& path) {
-    std::string error;
-    auto text = read_text_file(path, error);
-    if (!text) {
-        Loaded<PskFile> result;
-        result.errors.push_back(error);
-        return result;
-    }
-    return load_from_string(*text, path);
-}
+Loaded<PskFile> PskFile::load(const std::string& path) { return load_text_file<PskFile>(path); }
 
 Loaded<PskFile> PskFile::load_from_string(std::string_view text, const std::string& name) {
     Loaded<PskFile> result;

@@ -14,7 +14,7 @@
 // Prints one line per check and a final `web-e2e: N passed, M failed`; exits 1 on any failure.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, createWriteStream } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync, createWriteStream, openSync } from 'node:fs';
 import { createServer } from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,7 +155,8 @@ async function startBroker(binary, name, { auth = false, httpDir = true } = {}) 
     const conf = join(dir, 'broker.conf');
     writeFileSync(conf, lines.join('\n') + '\n');
     const logFile = join(artifacts, `broker-${name}.log`);
-    const out = createWriteStream(logFile);
+    // Created now, not when the stream gets round to opening it: checks read it by name.
+    const out = createWriteStream(logFile, { fd: openSync(logFile, 'w') });
     const proc = spawn(binary, ['-c', conf, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc.stdout.pipe(out);
     proc.stderr.pipe(out);

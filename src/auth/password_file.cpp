@@ -7,27 +7,6 @@ namespace {
 
 constexpr std::size_t kMaxField = 65535;  // Mosquitto skips longer usernames and passwords
 
-// strtok(s, ":") twice: skips leading ':'s, then the first and second ':'-free runs.
-struct ColonFields {
-    std::string_view first;
-    std::string_view second;
-    bool has_second = false;
-};
-ColonFields colon_fields(std::string_view line) {
-    ColonFields f;
-    std::size_t pos = line.find_first_not_of(':');
-    if (pos == std::string_view::npos) return f;
-    std::size_t end = line.find(':', pos);
-    f.first = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
-    if (end == std::string_view::npos) return f;
-    pos = line.find_first_not_of(':', end);
-    if (pos == std::string_view::npos) return f;
-    end = line.find(':', pos);
-    f.second = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
-    f.has_second = true;
-    return f;
-}
-
 // A fixed salt for the dummy check that keeps unknown users as slow as known ones.
 const PasswordHash& dummy_hash() {
     static const PasswordHash h = [] {
@@ -43,43 +22,38 @@ const PasswordHash& dummy_hash() {
 
 }  // namespace
 
-Loaded<PasswordFile> PasswordFile::load(const std::string& path) { return load_text_file<PasswordFile>(path); }
+Loaded<PasswordFile> PasswordFile::load(const std::string& path) {
+    return load_text_file<PasswordFile>(path);
+}
 
 Loaded<PasswordFile> PasswordFile::load_from_string(std::string_view text,
                                                     const std::string& name) {
     Loaded<PasswordFile> result;
-    for_each_line(text, [&](std::size_t number, std::string_view line) {
-        auto where = name + ":" + std::to_string(number) + ": ";
-        if (line.empty() || line[0] == '#' || line.find(':') == std::string_view::npos) {
-            if (!trim_blanks(line).empty() && line[0] != '#') {
-                result.warnings.push_back(where + "no ':' in line, ignored");
+    for_each_colon_entry(
+        text, name, result.warnings,
+        [&](const std::string& where, std::string_view user,
+            std::optional<std::string_view> stored) {
+            if (user.size() > kMaxField) {
+                result.warnings.push_back(where + "username too long, entry ignored");
+                return;
             }
-            return;
-        }
-        ColonFields f = colon_fields(line);
-        std::string_view user = trim_blanks(f.first);
-        if (user.size() > kMaxField) {
-            result.warnings.push_back(where + "username too long, entry ignored");
-            return;
-        }
-        if (!f.has_second) {
-            result.warnings.push_back(where + "missing password hash for user " +
-                                      std::string(user) + ", entry ignored");
-            return;
-        }
-        std::string_view stored = trim_blanks(f.second);
-        if (stored.size() > kMaxField) {
-            result.warnings.push_back(where + "password too long, entry ignored");
-            return;
-        }
-        ParsedHash parsed = parse_password_hash(stored);
-        if (!parsed.hash) {
-            result.warnings.push_back(where + parsed.error + " for user " + std::string(user) +
-                                      ", entry ignored");
-            return;
-        }
-        result.value.users_.insert_or_assign(std::string(user), std::move(*parsed.hash));
-    });
+            if (!stored) {
+                result.warnings.push_back(where + "missing password hash for user " +
+                                          std::string(user) + ", entry ignored");
+                return;
+            }
+            if (stored->size() > kMaxField) {
+                result.warnings.push_back(where + "password too long, entry ignored");
+                return;
+            }
+            ParsedHash parsed = parse_password_hash(*stored);
+            if (!parsed.hash) {
+                result.warnings.push_back(where + parsed.error + " for user " + std::string(user) +
+                                          ", entry ignored");
+                return;
+            }
+            result.value.users_.insert_or_assign(std::string(user), std::move(*parsed.hash));
+        });
     return result;
 }
 

@@ -1,8 +1,11 @@
-// Line and blank handling shared by the password and ACL file readers (internal header).
+// Line and blank handling shared by the password, PSK and ACL file readers (internal header).
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace lampi::auth {
 
@@ -35,6 +38,48 @@ void for_each_line(std::string_view text, F&& f) {
         if (end == std::string_view::npos) break;
         text.remove_prefix(end + 1);
     }
+}
+
+// strtok(s, ":") twice, as Mosquitto reads password and PSK files: skips leading ':'s, then the
+// first and second ':'-free runs (the second absent when there is none).
+struct ColonFields {
+    std::string_view first;
+    std::optional<std::string_view> second;
+};
+
+constexpr ColonFields colon_fields(std::string_view line) {
+    ColonFields f;
+    std::size_t pos = line.find_first_not_of(':');
+    if (pos == std::string_view::npos) return f;
+    std::size_t end = line.find(':', pos);
+    f.first = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
+    if (end == std::string_view::npos) return f;
+    pos = line.find_first_not_of(':', end);
+    if (pos == std::string_view::npos) return f;
+    end = line.find(':', pos);
+    f.second = line.substr(pos, end == std::string_view::npos ? line.size() - pos : end - pos);
+    return f;
+}
+
+// The line loop of Mosquitto's pwfile__parse and psk__file_parse: comments and blank lines are
+// skipped, a line without ':' is skipped with a warning, and f(where, first, second) gets the
+// two fields trimmed, `where` being "name:line: " for messages.
+template <class F>
+void for_each_colon_entry(std::string_view text, const std::string& name,
+                          std::vector<std::string>& warnings, F&& f) {
+    for_each_line(text, [&](std::size_t number, std::string_view line) {
+        const std::string where = name + ":" + std::to_string(number) + ": ";
+        if (line.empty() || line[0] == '#' || line.find(':') == std::string_view::npos) {
+            if (!trim_blanks(line).empty() && line[0] != '#') {
+                warnings.push_back(where + "no ':' in line, ignored");
+            }
+            return;
+        }
+        const ColonFields fields = colon_fields(line);
+        std::optional<std::string_view> second;
+        if (fields.second) second = trim_blanks(*fields.second);
+        f(where, trim_blanks(fields.first), second);
+    });
 }
 
 }  // namespace lampi::auth

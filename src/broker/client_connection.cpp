@@ -187,12 +187,13 @@ bool ClientConnection::check_connect(mqtt::Connect& c) {
     return true;
 }
 
-// Mosquitto 2's rules: a certificate identity replaces the CONNECT credentials when the listener
-// says so; otherwise the listener's password file and allow_anonymous decide (auth/). Without
-// any access control configured, allow_anonymous alone decides.
+// Mosquitto 2's rules: a certificate or PSK identity replaces the CONNECT credentials when the
+// TLS listener says so (no identity: "bad user name or password", as Mosquitto); otherwise the
+// listener's password file and allow_anonymous decide (auth/). Without any access control
+// configured, allow_anonymous alone decides.
 std::uint8_t ClientConnection::authenticate(mqtt::Connect& c) {
     if (policy_.identity_as_username) {
-        if (!transport_identity_) return rc::kNotAuthorized;
+        if (!transport_identity_) return rc::kBadUserNameOrPassword;
         c.username = *transport_identity_;
         c.password.reset();
         return rc::kSuccess;

@@ -28,7 +28,7 @@ struct TlsOptions {
     std::string keyfile;
     bool use_os_certs = false;
     bool insecure = false;  // do not check that the certificate matches the host name
-    std::string version;    // "tlsv1.3", "tlsv1.2", "tlsv1.1"; empty: tlsv1.2 or newer
+    std::string version;    // minimum: "tlsv1.3", "tlsv1.2", "tlsv1.1"; empty: tlsv1.2
     std::string ciphers;    // OpenSSL cipher list for TLS <= 1.2
     std::string alpn;       // e.g. "mqtt"
     // TLS-PSK instead of certificates: the key in hex and the identity sent to the server.

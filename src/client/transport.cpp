@@ -72,8 +72,8 @@ bool make_tls_context(const TlsOptions& t, asio::ssl::context& ctx, std::string&
         error = "Unsupported TLS version " + t.version;
         return false;
     }
+    // A minimum, as libmosquitto's tls_version: "tlsv1.2" still negotiates 1.3 when offered.
     SSL_CTX_set_min_proto_version(ctx.native_handle(), version ? version : TLS1_2_VERSION);
-    if (version) SSL_CTX_set_max_proto_version(ctx.native_handle(), version);
     if (!t.ciphers.empty()) SSL_CTX_set_cipher_list(ctx.native_handle(), t.ciphers.c_str());
     if (!t.cafile.empty()) ctx.load_verify_file(t.cafile, ec);
     if (!ec && !t.capath.empty()) ctx.add_verify_path(t.capath, ec);

@@ -84,8 +84,9 @@ std::optional<std::string> Listener::reload_tls() {
 
 void Listener::apply_options(const ListenerOptions& options) {
     auto policy = std::make_shared<broker::ListenerPolicy>(options.policy);
-    policy->identity_as_username =
-        options.tls.use_identity_as_username || options.tls.use_subject_as_username;
+    // As Mosquitto: the identity options only act on a TLS listener.
+    policy->identity_as_username = options.tls.enabled() && (options.tls.use_identity_as_username ||
+                                                             options.tls.use_subject_as_username);
     context_.policy = std::move(policy);
     context_.transport.http_dir = options.http_dir;
     context_.transport.use_subject_as_username = options.tls.use_subject_as_username;

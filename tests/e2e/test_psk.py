@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from testing.broker import free_port, is_mosquitto, wait_until
+from testing.tls import env_capped_at_tls12
 
 TOOL_DEADLINE = 15.0
 RUN_AS = ["user root"] if os.geteuid() == 0 else []
@@ -42,25 +43,11 @@ def run(args, timeout=TOOL_DEADLINE, env=None):
                           env=env)
 
 
-# mosquitto_pub's --tls-version is a minimum, as the broker's tls_version: against a broker that
-# allows TLS 1.3 it negotiates 1.3. This OpenSSL configuration caps a client at TLS 1.2.
-TLS12_CNF = """openssl_conf = openssl_init
-[openssl_init]
-ssl_conf = ssl_sect
-[ssl_sect]
-system_default = system_default_sect
-[system_default_sect]
-MaxProtocol = TLSv1.2
-"""
-
-
 @pytest.fixture
 def versions(tmp_path):
     """{"tlsv1.2": env capping OpenSSL clients at TLS 1.2, "tlsv1.3": env with 1.3 the minimum
     via --tls-version}: (extra client args, env)."""
-    cnf = tmp_path / "tls12.cnf"
-    cnf.write_text(TLS12_CNF)
-    return {"tlsv1.2": ([], dict(os.environ, OPENSSL_CONF=str(cnf))),
+    return {"tlsv1.2": ([], env_capped_at_tls12(tmp_path)),
             "tlsv1.3": (["--tls-version", "tlsv1.3"], None)}
 
 

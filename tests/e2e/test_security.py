@@ -29,7 +29,7 @@ import pytest
 
 import testing.raw5 as r5
 import testing.rawmqtt as m
-from testing.broker import free_port, port_listening, wait_until
+from testing.broker import free_port, is_mosquitto, port_listening, wait_until
 
 DEADLINE = 10.0
 TOOL_DEADLINE = 15.0
@@ -275,16 +275,16 @@ def tls_connect(port, ctx, timeout=DEADLINE):
         raise
 
 
-def tls_mqtt_connack(port, ctx, timeout=5.0):
-    """CONNECT over TLS; the CONNACK return code, or None if the broker refused the session
-    (handshake error, reset or EOF before a CONNACK)."""
+def tls_mqtt_connack(port, ctx, timeout=5.0, connect=m.connect("tls-probe")):
+    """CONNECT (3.1.1 unless `connect` is given) over TLS; the CONNACK return / reason code, or
+    None if the broker refused the session (handshake error, reset or EOF before a CONNACK)."""
     try:
         s = tls_connect(port, ctx, timeout)
     except (ssl.SSLError, OSError):
         return None
     try:
         s.settimeout(timeout)
-        s.sendall(m.connect("tls-probe"))
+        s.sendall(connect)
         data = b""
         while len(data) < 4:
             chunk = s.recv(4 - len(data))
@@ -432,6 +432,26 @@ def test_client_certificate_identity_is_username(make_broker, certs, pahos, raws
     # the real certificate over the raw path gets CONNACK 0
     good = tls_client_context(certs["ca_crt"], cert=(certs["client_crt"], certs["client_key"]))
     assert tls_mqtt_connack(tp, good) == 0
+    assert b.running()
+
+
+def test_identity_as_username_without_an_identity(make_broker, certs, raws):
+    """Mosquitto 2: a TLS client without a certificate on a use_identity_as_username listener is
+    refused as a bad user name or password (3.1.1: 4, v5: 0x86); on a plain listener the option
+    does nothing."""
+    b = make_broker(start=False)
+    with open(b.conf, "a") as f:
+        f.write("use_identity_as_username true\n")  # on the plain default listener
+    tp = add_listener(b, tls_lines(certs, extra=["use_identity_as_username true"]))
+    start(b, tp)
+    assert raws(b.port).connect("plain").return_code == 0
+    no_cert = tls_client_context(certs["ca_crt"])
+    assert tls_mqtt_connack(tp, no_cert) == 4
+    assert tls_mqtt_connack(tp, no_cert, connect=r5.connect("tls-probe-v5")) == 0x86
+    # Without require_certificate Mosquitto never asks for a certificate, so it refuses this
+    # client too; lampi asks (and verifies it) whenever the listener needs the identity.
+    with_cert = tls_client_context(certs["ca_crt"], cert=(certs["client_crt"], certs["client_key"]))
+    assert tls_mqtt_connack(tp, with_cert) == (4 if is_mosquitto(b.binary) else 0)
     assert b.running()
 
 

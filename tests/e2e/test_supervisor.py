@@ -109,9 +109,14 @@ class Supervisor:
             return 0
 
     def stop(self):
+        # SIGTERM first: a supervisor stops its programs on it (SIGKILL would orphan them).
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
         self.out.close()
 
 

@@ -10,6 +10,7 @@ import pytest
 from test_tools import DEADLINE, Broker, env, run, spawn, tmp, tool  # noqa: F401
 from testing.broker import BrokerProcess, free_port, is_mosquitto, port_listening, wait_until
 from testing.socks5 import Socks5Proxy
+from testing.tls import env_capped_at_tls12
 
 RUN_AS = ["user root"] if os.geteuid() == 0 else []
 
@@ -195,3 +196,30 @@ def test_unsupported_or_invalid_tls_options_fail_like_mosquitto_pub(env, args): 
     theirs = run(["mosquitto_pub", *common], env)
     assert ours.returncode == theirs.returncode == 1
     assert ours.stderr.replace(b"lampi-pub", b"mosquitto_pub") == theirs.stderr
+
+
+@pytest.fixture
+def tls13_broker(tmp, certs):  # noqa: F811
+    """Mosquitto with a certificate listener that takes TLS 1.3 only (tls_version tlsv1.3)."""
+    os.chmod(tmp, 0o755)  # mosquitto drops root privileges before it reads the certificates
+    port = free_port()
+    b = Broker(tmp, [f"listener {port} 127.0.0.1", f"cafile {certs['ca.crt']}",
+                     f"certfile {certs['server.crt']}", f"keyfile {certs['server.key']}",
+                     "tls_version tlsv1.3", "allow_anonymous true"])
+    b.tls_port = port
+    assert wait_until(lambda: port_listening(port)), b.log.read_text()
+    yield b
+    b.stop()
+
+
+@pytest.mark.parametrize("client", ["lampi-pub", "mosquitto_pub"])
+def test_tls_version_is_a_minimum_like_mosquitto_pub(tls13_broker, env, certs, tmp, client):  # noqa: F811,E501
+    exe = tool("pub") if client == "lampi-pub" else client
+    common = [exe, "-h", "localhost", "-p", str(tls13_broker.tls_port), "--cafile",
+              certs["ca.crt"], "-t", "tls/min", "-m", "x", "-q", "1"]
+    # --tls-version tlsv1.2 allows 1.2 and newer: it meets a listener that takes only 1.3.
+    ok(run([*common, "--tls-version", "tlsv1.2"], env))
+    ok(run([*common, "--tls-version", "tlsv1.3"], env))
+    # The listener really refuses 1.2: a client that OpenSSL caps at 1.2 cannot connect.
+    r = run([*common, "--tls-version", "tlsv1.2"], env_capped_at_tls12(tmp, env))
+    assert r.returncode != 0, r

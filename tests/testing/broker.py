@@ -79,7 +79,8 @@ class BrokerProcess:
     """One broker child process: `-c <tmpdir>/broker.conf`, log in <tmpdir>/broker.log."""
 
     def __init__(self, tmpdir: Path, extra_lines=(), binary: str | None = None,
-                 port: int | None = None, args=None, write_config: bool = True):
+                 port: int | None = None, args=None, write_config: bool = True,
+                 env: dict | None = None):
         self.tmpdir = Path(tmpdir)
         self.binary = binary or broker_binary()
         self.port = port or free_port()
@@ -91,6 +92,7 @@ class BrokerProcess:
             lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", *extra_lines]
             self.conf.write_text("\n".join(lines) + "\n")
         self.args = args if args is not None else ["-c", str(self.conf)]
+        self.env = env  # None: the test's environment
 
     def start(self, wait: bool = True) -> "BrokerProcess":
         if not os.path.exists(self.binary):
@@ -98,7 +100,7 @@ class BrokerProcess:
                                     "(set LAMPI_BROKER or LAMPI_BIN)")
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, *self.args], stdout=self._log,
-                                     stderr=subprocess.STDOUT, cwd=self.tmpdir)
+                                     stderr=subprocess.STDOUT, cwd=self.tmpdir, env=self.env)
         if wait:
             self.wait_ready(self.port)
         return self

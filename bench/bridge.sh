@@ -106,48 +106,4 @@ for r in $(seq "$REPS"); do
   done
 done
 
-/usr/bin/python3 - "$W/results" "$REPS" "$LAMPI" "$MOSQ" "$TOTAL" <<'PY'
-import statistics, sys
-
-path, reps, lampi, mosq, total_msgs = sys.argv[1:6]
-runs = {}
-for line in open(path):
-    who, sc, *rest = line.split()
-    runs.setdefault((who, sc), []).append(dict(kv.split("=", 1) for kv in rest if "=" in kv))
-
-def med(who, sc, key):
-    vals = [float(r[key]) for r in runs.get((who, sc), []) if key in r]
-    return statistics.median(vals) if vals else None
-
-def total(who, sc, key):
-    """Summed over runs; a run that produced no result line counts as one."""
-    return sum(1 if "error" in r else int(float(r.get(key, 0))) for r in runs.get((who, sc), []))
-
-def fmt(v):
-    if v is None:
-        return "-"
-    return f"{v / 1e3:.1f}k" if v >= 1e4 else f"{v:,.0f}"
-
-LABELS = {"fanin": "4 publishers -> 1 subscriber", "pairs": "20 publisher/subscriber pairs"}
-print(f"Bridged QoS 1 edge -> cloud, {int(total_msgs):,} messages of 64 bytes per run; lampi: `{lampi}`, "
-      f"mosquitto: `{mosq}`; median of {reps} run(s), alternating, fresh brokers per run. "
-      "Rate = distinct messages delivered at the cloud per second. Lost/dup summed over runs. "
-      "CPU: % of one core during the run (edge, cloud).\n")
-print("| load | mosquitto msgs/s | lampi msgs/s | lampi/mosquitto | lost (m / l) | dup (m / l) "
-      "| CPU edge+cloud (m / l) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
-bad = 0
-for sc in LABELS:
-    if not runs.get(("mosquitto", sc)) and not runs.get(("lampi", sc)):
-        continue
-    m, l = med("mosquitto", sc, "rate"), med("lampi", sc, "rate")
-    ratio = f"**{l / m:.2f}x**" if m and l is not None else "-"
-    lost = (total("mosquitto", sc, "lost"), total("lampi", sc, "lost"))
-    dup = (total("mosquitto", sc, "dup"), total("lampi", sc, "dup"))
-    bad += lost[1] + dup[1]
-    cpu = [f"{med(w, sc, 'edge_cpu') or 0:.0f}%+{med(w, sc, 'cloud_cpu') or 0:.0f}%"
-           for w in ("mosquitto", "lampi")]
-    print(f"| {LABELS[sc]} | {fmt(m)} | {fmt(l)} | {ratio} | {lost[0]} / {lost[1]} "
-          f"| {dup[0]} / {dup[1]} | {cpu[0]} / {cpu[1]} |")
-sys.exit(1 if bad else 0)
-PY
+/usr/bin/python3 "$HERE/results.py" bridge "$W/results" "$REPS" "$LAMPI" "$MOSQ" "$TOTAL"

@@ -83,27 +83,4 @@ for r in $(seq "$REPS"); do
 done
 
 # Table: median per (scenario, broker, tool) of rate (or p50/p99 for latency), machine_cpu too.
-/usr/bin/python3 - "$W/results" <<'PY'
-import statistics, sys
-rows = {}
-for line in open(sys.argv[1]):
-    sc, broker, tool, *kv = line.split()
-    d = dict(x.split("=", 1) for x in kv if "=" in x)
-    rows.setdefault((sc, broker, tool), []).append(d)
-def med(ds, k):
-    v = [float(d[k].rstrip("%")) for d in ds if k in d]
-    return statistics.median(v) if v else float("nan")
-print("| scenario | broker | metric | mqbench | lampi-bench | ratio | lost (mqb/lb) | machine_cpu (mqb/lb) |")
-print("|---|---|---|---:|---:|---:|---|---|")
-for sc in ["fanin", "fanout", "pairs", "latency"]:
-    for broker in ["lampi", "mosquitto"]:
-        a, b = rows.get((sc, broker, "mqbench")), rows.get((sc, broker, "lampi-bench"))
-        if not a or not b:
-            continue
-        keys = ["p50_us", "p99_us"] if sc == "latency" else ["rate"]
-        for k in keys:
-            x, y = med(a, k), med(b, k)
-            lost = f"{int(sum(float(d.get('lost', 0)) for d in a))}/{int(sum(float(d.get('lost', 0)) for d in b))}"
-            cpu = f"{med(a, 'machine_cpu'):.0f}%/{med(b, 'machine_cpu'):.0f}%"
-            print(f"| {sc} | {broker} | {k} | {x:,.1f} | {y:,.1f} | {y / x if x else float('nan'):.2f} | {lost} | {cpu} |")
-PY
+/usr/bin/python3 "$HERE/results.py" tools "$W/results"

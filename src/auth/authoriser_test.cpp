@@ -5,10 +5,10 @@
 namespace lampi::auth {
 namespace {
 
-const std::string kFixture = std::string(LAMPI_AUTH_TEST_DATA) + "/mosquitto_passwd.txt";
+const std::string kPasswordFixture = std::string(LAMPI_AUTH_TEST_DATA) + "/mosquitto_passwd.txt";
 
 std::optional<PasswordFile> passwords() {
-    auto loaded = PasswordFile::load(kFixture);
+    auto loaded = PasswordFile::load(kPasswordFixture);
     EXPECT_TRUE(loaded.ok());
     return std::move(loaded.value);
 }
@@ -64,7 +64,7 @@ TEST(Authoriser, LoadCollectsErrorsFromBothFiles) {
     auto bad = Authoriser::load({false, "/nonexistent/pw", "/nonexistent/acl"});
     EXPECT_EQ(bad.errors.size(), 2u);
     EXPECT_EQ(bad.value, nullptr);
-    auto good = Authoriser::load({false, kFixture, ""});
+    auto good = Authoriser::load({false, kPasswordFixture, ""});
     ASSERT_TRUE(good.ok());
     ASSERT_NE(good.value, nullptr);
     EXPECT_EQ(good.value->authenticate("carol", "carol-sha512"), AuthResult::Accepted);

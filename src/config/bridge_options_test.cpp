@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "config/config_reader.h"
+#include "config/test_util.h"
 
 namespace lampi::config {
 namespace {
@@ -10,7 +11,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-ConfigResult parse(std::string_view text) { return read_config_string(text, "t.conf"); }
+using testing::parse;
 
 // A bridge with everything required, plus `extra` lines.
 ConfigResult bridge(std::string_view extra) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "config/option_table.h"
+#include "config/test_util.h"
 
 namespace lampi::config {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-ConfigResult parse(std::string_view text) { return read_config_string(text, "t.conf"); }
+using testing::parse;
 
 // A fresh directory under the system temp dir, removed at the end of the test.
 class TempDir {

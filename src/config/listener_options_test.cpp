@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_reader.h"
+#include "config/test_util.h"
 
 namespace lampi::config {
 namespace {
@@ -9,7 +10,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-ConfigResult parse(std::string_view text) { return read_config_string(text, "t.conf"); }
+using testing::parse;
 
 TEST(ListenerOptions, ListenerLineForms) {
     auto r = parse("listener 1883\nlistener 8883 127.0.0.1\nlistener 0 /run/lampi.sock\n");

@@ -17,9 +17,9 @@ using testing::decode;
 using testing::encode_bytes;
 using testing::expect_error;
 using testing::expect_golden;
-constexpr auto kV31 = ProtocolVersion::V31;
-constexpr auto kV311 = ProtocolVersion::V311;
-constexpr auto kV5 = ProtocolVersion::V5;
+using testing::kV31;
+using testing::kV311;
+using testing::kV5;
 
 // One packet of every kind, with fields and v5 properties set.
 std::vector<Packet> every_kind_of_packet() {

@@ -10,8 +10,8 @@ namespace {
 using testing::Bytes;
 using testing::decode;
 using testing::expect_error;
+using testing::kV5;
 using testing::round_trip;
-constexpr auto kV5 = ProtocolVersion::V5;
 
 // A v5 CONNECT (client id "c") carrying the given raw property bytes.
 Bytes connect_with_properties(const Bytes& props) {

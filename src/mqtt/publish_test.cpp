@@ -11,8 +11,8 @@ using testing::Bytes;
 using testing::decode;
 using testing::expect_error;
 using testing::expect_golden;
-constexpr auto kV311 = ProtocolVersion::V311;
-constexpr auto kV5 = ProtocolVersion::V5;
+using testing::kV311;
+using testing::kV5;
 
 TEST(Publish, DecodesAndEncodesV311Qos0) {
     const Bytes bytes{

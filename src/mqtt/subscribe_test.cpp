@@ -11,9 +11,9 @@ using testing::Bytes;
 using testing::decode;
 using testing::expect_error;
 using testing::expect_golden;
-constexpr auto kV31 = ProtocolVersion::V31;
-constexpr auto kV311 = ProtocolVersion::V311;
-constexpr auto kV5 = ProtocolVersion::V5;
+using testing::kV31;
+using testing::kV311;
+using testing::kV5;
 
 TEST(Subscribe, DecodesAndEncodesV311WithTwoFilters) {
     const Bytes bytes{

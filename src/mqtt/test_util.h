@@ -13,6 +13,10 @@ namespace lampi::mqtt::testing {
 
 using Bytes = std::vector<std::uint8_t>;
 
+inline constexpr auto kV31 = ProtocolVersion::V31;
+inline constexpr auto kV311 = ProtocolVersion::V311;
+inline constexpr auto kV5 = ProtocolVersion::V5;
+
 inline Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
 
 // Parses the fixed header (no size limit) and decodes the body. A header error becomes a

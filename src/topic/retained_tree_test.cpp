@@ -13,10 +13,10 @@
 namespace lampi::topic {
 namespace {
 
-using Tree = RetainedTree<std::string>;
+using Retained = RetainedTree<std::string>;
 using Found = std::map<std::string, std::string>;
 
-Found match_all(const Tree& tree, std::string_view filter) {
+Found match_all(const Retained& tree, std::string_view filter) {
     Found out;
     tree.match(filter, [&](std::string_view topic, const std::string& v) {
         EXPECT_TRUE(out.emplace(std::string(topic), v).second) << "twice: " << topic;
@@ -24,15 +24,15 @@ Found match_all(const Tree& tree, std::string_view filter) {
     return out;
 }
 
-Found everything(const Tree& tree) {
+Found everything(const Retained& tree) {
     Found out;
     tree.for_each(
         [&](std::string_view topic, const std::string& v) { out.emplace(std::string(topic), v); });
     return out;
 }
 
-Tree sample() {
-    Tree tree;
+Retained sample() {
+    Retained tree;
     for (const char* t :
          {"sport", "sport/tennis", "sport/tennis/player1", "sport/tennis/player1/ranking",
           "sport/golf", "sport/", "/", "/finance", "a//b", "$SYS", "$SYS/broker/uptime",
@@ -43,7 +43,7 @@ Tree sample() {
 }
 
 TEST(RetainedTree, StartsEmpty) {
-    Tree tree;
+    Retained tree;
     EXPECT_EQ(tree.size(), 0u);
     EXPECT_TRUE(tree.empty());
     EXPECT_EQ(tree.find("a"), nullptr);
@@ -51,7 +51,7 @@ TEST(RetainedTree, StartsEmpty) {
 }
 
 TEST(RetainedTree, FindsWhatWasSet) {
-    Tree tree;
+    Retained tree;
     tree.set("a/b", "1");
     ASSERT_NE(tree.find("a/b"), nullptr);
     EXPECT_EQ(*tree.find("a/b"), "1");
@@ -61,7 +61,7 @@ TEST(RetainedTree, FindsWhatWasSet) {
 }
 
 TEST(RetainedTree, ReplacesTheMessageForATopic) {
-    Tree tree;
+    Retained tree;
     tree.set("a/b", "1");
     tree.set("a/b", "2");
     EXPECT_EQ(tree.size(), 1u);
@@ -70,7 +70,7 @@ TEST(RetainedTree, ReplacesTheMessageForATopic) {
 }
 
 TEST(RetainedTree, KeepsParentAndChildTopicsApart) {
-    Tree tree;
+    Retained tree;
     tree.set("a", "p");
     tree.set("a/b", "c");
     tree.set("a/", "e");
@@ -81,14 +81,14 @@ TEST(RetainedTree, KeepsParentAndChildTopicsApart) {
 }
 
 TEST(RetainedTree, MatchesAnExactFilter) {
-    Tree tree = sample();
+    Retained tree = sample();
     EXPECT_EQ(match_all(tree, "sport/tennis"), (Found{{"sport/tennis", "v:sport/tennis"}}));
     EXPECT_TRUE(match_all(tree, "sport/tennis/player2").empty());
     EXPECT_TRUE(match_all(tree, "nothing").empty());
 }
 
 TEST(RetainedTree, MatchesMultiLevelWildcardIncludingTheParent) {
-    Tree tree = sample();
+    Retained tree = sample();
     Found got = match_all(tree, "sport/tennis/#");
     EXPECT_EQ(got, (Found{{"sport/tennis", "v:sport/tennis"},
                           {"sport/tennis/player1", "v:sport/tennis/player1"},
@@ -96,7 +96,7 @@ TEST(RetainedTree, MatchesMultiLevelWildcardIncludingTheParent) {
 }
 
 TEST(RetainedTree, MatchesSingleLevelWildcards) {
-    Tree tree = sample();
+    Retained tree = sample();
     Found got = match_all(tree, "sport/+");
     EXPECT_EQ(got, (Found{{"sport/tennis", "v:sport/tennis"},
                           {"sport/golf", "v:sport/golf"},
@@ -107,7 +107,7 @@ TEST(RetainedTree, MatchesSingleLevelWildcards) {
 }
 
 TEST(RetainedTree, MatchesEmptyLevels) {
-    Tree tree = sample();
+    Retained tree = sample();
     EXPECT_EQ(match_all(tree, "+/+"), (Found{{"sport/tennis", "v:sport/tennis"},
                                              {"sport/golf", "v:sport/golf"},
                                              {"sport/", "v:sport/"},
@@ -120,7 +120,7 @@ TEST(RetainedTree, MatchesEmptyLevels) {
 }
 
 TEST(RetainedTree, HashAtRootSkipsDollarTopics) {
-    Tree tree = sample();
+    Retained tree = sample();
     Found got = match_all(tree, "#");
     EXPECT_EQ(got.size(), tree.size() - 3);
     EXPECT_EQ(got.count("$SYS"), 0u);
@@ -129,13 +129,13 @@ TEST(RetainedTree, HashAtRootSkipsDollarTopics) {
 }
 
 TEST(RetainedTree, PlusAtRootSkipsDollarTopics) {
-    Tree tree = sample();
+    Retained tree = sample();
     EXPECT_EQ(match_all(tree, "+/broker/+").size(), 0u);
     EXPECT_EQ(match_all(tree, "+/#").count("$SYS"), 0u);
 }
 
 TEST(RetainedTree, DollarFiltersReachDollarTopics) {
-    Tree tree = sample();
+    Retained tree = sample();
     EXPECT_EQ(match_all(tree, "$SYS/#"), (Found{{"$SYS", "v:$SYS"},
                                                 {"$SYS/broker/uptime", "v:$SYS/broker/uptime"},
                                                 {"$SYS/broker/clients", "v:$SYS/broker/clients"}}));
@@ -144,7 +144,7 @@ TEST(RetainedTree, DollarFiltersReachDollarTopics) {
 }
 
 TEST(RetainedTree, AgreesWithTheReferenceMatcher) {
-    Tree tree = sample();
+    Retained tree = sample();
     for (const char* filter :
          {"#", "+", "+/+", "+/#", "sport/#", "sport/+/+", "/#", "+/+/+", "a/#", "a/+", "a/+/+",
           "$SYS/#", "$SYS/+/+", "+/tennis/#", "sport/tennis/player1/#", "//", "news/#", "sport/"}) {
@@ -157,7 +157,7 @@ TEST(RetainedTree, AgreesWithTheReferenceMatcher) {
 }
 
 TEST(RetainedTree, EraseReportsWhetherItExisted) {
-    Tree tree = sample();
+    Retained tree = sample();
     std::size_t before = tree.size();
     EXPECT_FALSE(tree.erase("sport/tennis/player2"));
     EXPECT_FALSE(tree.erase("nope"));
@@ -169,7 +169,7 @@ TEST(RetainedTree, EraseReportsWhetherItExisted) {
 }
 
 TEST(RetainedTree, EraseOfAnInnerTopicKeepsItsChildren) {
-    Tree tree;
+    Retained tree;
     tree.set("a", "1");
     tree.set("a/b", "2");
     EXPECT_TRUE(tree.erase("a"));
@@ -177,7 +177,7 @@ TEST(RetainedTree, EraseOfAnInnerTopicKeepsItsChildren) {
 }
 
 TEST(RetainedTree, ErasePrunesEmptyBranches) {
-    Tree tree;
+    Retained tree;
     tree.set("a/b/c/d", "1");
     tree.set("a/x", "2");
     EXPECT_TRUE(tree.erase("a/b/c/d"));
@@ -189,7 +189,7 @@ TEST(RetainedTree, ErasePrunesEmptyBranches) {
 }
 
 TEST(RetainedTree, ForEachVisitsEveryMessageWithItsTopic) {
-    Tree tree = sample();
+    Retained tree = sample();
     Found all = everything(tree);
     EXPECT_EQ(all.size(), tree.size());
     for (const auto& [topic, value] : all) {
@@ -199,7 +199,7 @@ TEST(RetainedTree, ForEachVisitsEveryMessageWithItsTopic) {
 }
 
 TEST(RetainedTree, EraseIfRemovesWhatThePredicateSelects) {
-    Tree tree = sample();
+    Retained tree = sample();
     std::size_t before = tree.size();
     std::size_t erased = tree.erase_if(
         [](std::string_view topic, const std::string&) { return topic.substr(0, 5) == "sport"; });
@@ -226,7 +226,7 @@ TEST(RetainedTree, EraseIfAcceptsAValueOnlyPredicate) {
 }
 
 TEST(RetainedTree, EraseIfOfEverythingLeavesAnEmptyTree) {
-    Tree tree = sample();
+    Retained tree = sample();
     EXPECT_EQ(tree.erase_if([](const std::string&) { return true; }), 13u);
     EXPECT_TRUE(tree.empty());
     EXPECT_TRUE(everything(tree).empty());
@@ -243,7 +243,7 @@ TEST(RetainedTree, HoldsMoveOnlyValues) {
 }
 
 TEST(RetainedTree, MatchesOnlyTheBranchesOfALargeTree) {
-    Tree tree;
+    Retained tree;
     for (int i = 0; i < 100000; ++i) {
         tree.set("devices/" + std::to_string(i % 1000) + "/sensor/" + std::to_string(i), "v");
     }
@@ -254,15 +254,15 @@ TEST(RetainedTree, MatchesOnlyTheBranchesOfALargeTree) {
 }
 
 TEST(RetainedTree, MovesWithItsMessages) {
-    Tree tree = sample();
-    Tree moved(std::move(tree));
+    Retained tree = sample();
+    Retained moved(std::move(tree));
     EXPECT_EQ(moved.size(), 13u);
     EXPECT_TRUE(moved.erase("sport/tennis/player1/ranking"));  // parent links survived
     EXPECT_EQ(match_all(moved, "sport/tennis/player1/#").size(), 1u);
 }
 
 TEST(RetainedTree, SurvivesVeryDeepTopics) {
-    Tree tree;
+    Retained tree;
     std::string deep(65534, '/');  // 65535 empty levels
     tree.set(deep, "deep");
     tree.set(deep + "x", "deeper");

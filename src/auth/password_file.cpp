@@ -5,7 +5,6 @@
 namespace lampi::auth {
 namespace {
 
-constexpr std::size_t kMaxField = 65535;  // Mosquitto skips longer usernames and passwords
 
 // A fixed salt for the dummy check that keeps unknown users as slow as known ones.
 const PasswordHash& dummy_hash() {

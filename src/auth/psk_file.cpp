@@ -6,7 +6,6 @@
 namespace lampi::auth {
 namespace {
 
-constexpr std::size_t kMaxField = 65535;  // Mosquitto skips longer identities and keys
 
 }  // namespace
 

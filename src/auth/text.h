@@ -9,6 +9,9 @@
 
 namespace lampi::auth {
 
+// Mosquitto skips password/PSK file entries whose fields are longer than this.
+inline constexpr std::size_t kMaxField = 65535;
+
 // isspace() in the C locale, as Mosquitto's misc__trimblanks uses.
 constexpr bool is_blank(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';

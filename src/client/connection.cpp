@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "base/await.h"
 #include "client/transport.h"
 
 namespace lampi::client {
@@ -17,7 +18,6 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <variant>
 
+#include "base/await.h"
 #include "base/psk_key.h"
 #include "client/socks5.h"
 
@@ -30,7 +31,6 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 using TlsStream = asio::ssl::stream<tcp::socket>;
 using UnixSocket = asio::local::stream_protocol::socket;

@@ -37,6 +37,13 @@ struct Args {
 class Reader;
 using Handler = void (*)(Reader&, const Args&);
 
+// Table shorthands: the `implemented` column and the scopes.
+inline constexpr bool kYes = true;  // lampi implements it
+inline constexpr bool kNo = false;  // valid Mosquitto option lampi ignores (with a warning)
+inline constexpr Scope G = Scope::Global;
+inline constexpr Scope L = Scope::Listener;
+inline constexpr Scope B = Scope::Bridge;
+
 struct Option {
     std::string_view name;  // ends with '*' for prefix options (auth_opt_*)
     Scope scope;

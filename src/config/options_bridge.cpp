@@ -9,7 +9,6 @@
 namespace lampi::config::detail {
 namespace {
 
-constexpr bool kYes = true;
 
 void connection(Reader& r, const Args& a) {
     auto name = r.word_arg(a);
@@ -289,8 +288,6 @@ void bridge_tls_version(Reader& r, const Args& a) {
     }
 }
 
-constexpr Scope G = Scope::Global;
-constexpr Scope B = Scope::Bridge;
 using Br = Bridge;
 
 const Option kBridgeOptions[] = {

@@ -8,8 +8,6 @@
 namespace lampi::config::detail {
 namespace {
 
-constexpr bool kYes = true;  // lampi implements it
-constexpr bool kNo = false;  // valid Mosquitto option lampi ignores (with a warning)
 constexpr std::int64_t kIntMax = INT_MAX;
 constexpr std::int64_t kIntMin = INT_MIN;
 
@@ -214,7 +212,6 @@ void auth_plugin_deny_special_chars(Reader& r, const Args& a) {
     if (auto v = r.bool_arg(a)) plugins.back().auth_plugin_deny_special_chars = *v;
 }
 
-constexpr Scope G = Scope::Global;
 constexpr Scope S = Scope::Security;
 using C = Config;
 using Sec = SecurityOptions;

@@ -8,8 +8,6 @@
 namespace lampi::config::detail {
 namespace {
 
-constexpr bool kYes = true;
-constexpr bool kNo = false;
 
 // `listener port [bind address/host | unix socket path]`
 void listener(Reader& r, const Args& a) {
@@ -99,8 +97,6 @@ void listener_auto_id_prefix(Reader& r, const Args& a) {
     r.listener().security.auto_id_prefix = std::move(*v);
 }
 
-constexpr Scope G = Scope::Global;
-constexpr Scope L = Scope::Listener;
 constexpr Scope LO = Scope::ListenerOnly;
 using Li = Listener;
 

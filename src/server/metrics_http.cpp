@@ -8,6 +8,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/await.h"
 #include "base/log.h"
 
 namespace lampi::server {
@@ -19,7 +20,6 @@ using asio::ip::tcp;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 asio::awaitable<void> serve(tcp::socket socket, MetricsHttp::Render render) {
     beast::tcp_stream stream(std::move(socket));

@@ -12,6 +12,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/log.h"
+#include "base/await.h"
 #include "mqtt/codec.h"
 #include "server/exact_allocator.h"
 #include "server/stream_connection.h"
@@ -29,7 +30,6 @@ constexpr std::size_t kInitialReadBuffer = 512;
 constexpr std::size_t kReadChunk = 64 * 1024;
 // How long a lingering close reads on for the peer's own close.
 constexpr auto kLingerTime = std::chrono::seconds(2);
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 template <class Transport>

@@ -6,6 +6,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include "base/await.h"
 #include "base/log.h"
 
 namespace lampi::server {
@@ -17,7 +18,6 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
 template <class Next>
 Next make_next(asio::ip::tcp::socket socket, const TransportSetup& setup);

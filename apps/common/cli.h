@@ -1,9 +1,10 @@
 // Shared command line of lampi-pub, lampi-sub and lampi-rr: Mosquitto 2.0.11's flags, options
 // files (~/.config/mosquitto_pub ...) and error messages, so the tools are drop-in replacements.
-// Hand-written argv loop rather than CLI11: Mosquitto's syntax is order-dependent (-i vs -I),
-// has multi-value flags (-D command identifier value [value]), treats the word after a flag as
-// its value even when it starts with '-', and reads options files as "flag rest-of-line"; its
-// exact error texts are part of the interface. Single-threaded; plain values.
+// A table of flag rows (cli_flags.h) and a hand-written loop rather than CLI11: Mosquitto's
+// syntax is order-dependent (-i vs -I), has multi-value flags (-D command identifier value
+// [value]), treats the word after a flag as its value even when it starts with '-', and reads
+// options files as "flag rest-of-line"; its exact error texts are part of the interface.
+// Single-threaded; plain values.
 #pragma once
 
 #include <cstdint>

@@ -27,9 +27,11 @@ build: deps $(BUILD_DIR)/build.ninja
 $(ASAN_DIR)/build.ninja: | deps
 	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	    -DLAMPI_SANITIZE=address,undefined -DLAMPI_BUILD_APPS=OFF \
+	    -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=0 \
 	    "-DCMAKE_CXX_FLAGS_DEBUG=$(DEBUG_FLAGS)" $(CMAKE_FLAGS)
 
-# Only the unit-test binaries (and what they link) are built with the sanitizers.
+# Only the unit-test binaries (and what they link) are built with the sanitizers; each library is
+# one translation unit there (the tests are not: see lampi_unit_test in CMakeLists.txt).
 asan: deps $(ASAN_DIR)/build.ninja
 	ninja -C $(ASAN_DIR) -j $(JOBS) $$(ninja -C $(ASAN_DIR) -t targets all | grep -E '^[a-z_]+_test: ' | cut -d: -f1)
 

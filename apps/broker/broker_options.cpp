@@ -94,7 +94,7 @@ std::string slot_key(const config::Listener& l) {
 }  // namespace
 
 void OptionsResult::commit_access() const {
-    for (const auto& [slot, access] : access) slot->set(access);
+    for (const auto& [slot, rules] : access) slot->set(rules);
 }
 
 OptionsResult server_options_from(const config::Config& config, AccessSlots& slots) {

@@ -112,21 +112,21 @@ int main(int argc, char** argv) {
     lampi::server::Server server(std::move(options));
     server.set_reloader([args, &slots]() -> std::optional<lampi::server::ServerOptions> {
         auto next = load_config(args);
-        std::optional<lampi::apps::OptionsResult> built;
-        if (next.ok()) built = lampi::apps::server_options_from(next.config, slots);
+        std::optional<lampi::apps::OptionsResult> reloaded;
+        if (next.ok()) reloaded = lampi::apps::server_options_from(next.config, slots);
         for (const auto& w : next.warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
-        if (built) {
-            for (const auto& w : built->warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
-            for (auto& e : built->errors) next.errors.push_back(e);
+        if (reloaded) {
+            for (const auto& w : reloaded->warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
+            for (auto& e : reloaded->errors) next.errors.push_back(e);
         }
         if (!next.ok()) {
             for (const auto& e : next.errors) lampi::log(lampi::LogType::Error, "Error: {}", e);
             return std::nullopt;
         }
         lampi::configure_logging(lampi::config::log_settings(next.config));
-        built->commit_access();
-        built->options.version = "lampi-broker version " LAMPI_VERSION;
-        return std::move(built->options);
+        reloaded->commit_access();
+        reloaded->options.version = "lampi-broker version " LAMPI_VERSION;
+        return std::move(reloaded->options);
     });
     if (!server.open()) return 1;
     if (!lampi::apps::drop_privileges(result.config.user)) return 1;

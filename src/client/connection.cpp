@@ -16,10 +16,7 @@ namespace lampi::client {
 
 namespace asio = boost::asio;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 struct Connection::Impl : std::enable_shared_from_this<Connection::Impl> {
     Impl(asio::io_context& io, ConnectionOptions o)

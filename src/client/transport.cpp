@@ -31,7 +31,6 @@ using boost::system::error_code;
 
 namespace {
 
-
 using TlsStream = asio::ssl::stream<tcp::socket>;
 using UnixSocket = asio::local::stream_protocol::socket;
 using WsStream = websocket::stream<tcp::socket>;

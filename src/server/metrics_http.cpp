@@ -20,7 +20,6 @@ using asio::ip::tcp;
 
 namespace {
 
-
 asio::awaitable<void> serve(tcp::socket socket, MetricsHttp::Render render) {
     beast::tcp_stream stream(std::move(socket));
     stream.expires_after(std::chrono::seconds(10));

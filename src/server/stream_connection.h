@@ -97,6 +97,7 @@ class StreamConnection final : public ConnectionBase,
     void drain_input();
     void on_drain_readable(const boost::system::error_code& ec);
     void end_linger();
+    void release_listener_slot();
 
     Transport transport_;
     // Shared by the listener's connections (a reload makes a new one for new connections).
@@ -120,6 +121,7 @@ class StreamConnection final : public ConnectionBase,
     std::atomic<std::size_t> pending_{0};
     // Worker thread only.
     bool lingering_ = false;
+    bool slot_released_ = false;  // the listener's max_connections count
     broker::TimePoint linger_until_{};
     std::unique_ptr<boost::asio::steady_timer> linger_timer_;  // only while lingering
 };

@@ -11,8 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "base/log.h"
 #include "base/await.h"
+#include "base/log.h"
 #include "mqtt/codec.h"
 #include "server/exact_allocator.h"
 #include "server/stream_connection.h"
@@ -44,9 +44,15 @@ StreamConnection<Transport>::StreamConnection(Transport transport,
 
 template <class Transport>
 StreamConnection<Transport>::~StreamConnection() {
-    if (context_->listener_connections != nullptr) {
-        context_->listener_connections->fetch_sub(1, std::memory_order_relaxed);
-    }
+    release_listener_slot();
+}
+
+// A lingering socket is no longer a client: max_connections counts it out when the close starts.
+template <class Transport>
+void StreamConnection<Transport>::release_listener_slot() {
+    if (slot_released_ || context_->listener_connections == nullptr) return;
+    slot_released_ = true;
+    context_->listener_connections->fetch_sub(1, std::memory_order_relaxed);
 }
 
 template <class Transport>
@@ -414,6 +420,7 @@ void StreamConnection<Transport>::linger_close() {
     if constexpr (Transport::kWaitReadable) {  // explicit instantiation compiles every member
         if (lingering_) return;
         lingering_ = true;
+        release_listener_slot();
         transport_.shutdown_send();
         transport_.cancel();  // a read wait still pending ends the client as a close always did
         linger_until_ = Clock::now() + kLingerTime;

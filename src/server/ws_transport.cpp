@@ -18,7 +18,6 @@ namespace websocket = beast::websocket;
 
 namespace {
 
-
 template <class Next>
 Next make_next(asio::ip::tcp::socket socket, const TransportSetup& setup);
 
@@ -56,13 +55,14 @@ WsTransport<Next>::WsTransport(asio::ip::tcp::socket socket, const TransportSetu
 template <class Next>
 asio::awaitable<bool> WsTransport<Next>::lower_handshake() {
     if constexpr (std::is_same_v<Next, asio::ssl::stream<asio::ip::tcp::socket>>) {
-        auto [ec] = co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::server, kAwait);
+        auto [ec] =
+            co_await ws_.next_layer().async_handshake(asio::ssl::stream_base::server, kAwait);
         if (ec) {
             log(LogType::Notice, "OpenSSL Error: TLS handshake failed: {}", ec.message());
             co_return false;
         }
-        identity_ = peer_certificate_name(ws_.next_layer().native_handle(),
-                                          setup_.use_subject_as_username);
+        identity_ =
+            peer_certificate_name(ws_.next_layer().native_handle(), setup_.use_subject_as_username);
     }
     co_return true;
 }
@@ -79,7 +79,8 @@ asio::awaitable<bool> WsTransport<Next>::handshake() {
     auto req = parser.release();
     if (!websocket::is_upgrade(req)) {
         auto file = serve_http_file(setup_.http_dir, req.target());
-        http::response<http::string_body> res{static_cast<http::status>(file.status), req.version()};
+        http::response<http::string_body> res{static_cast<http::status>(file.status),
+                                              req.version()};
         res.set(http::field::server, "lampi");
         res.set(http::field::content_type, file.content_type);
         res.keep_alive(false);

@@ -88,6 +88,20 @@ def test_max_connections_frees_a_slot_when_a_client_leaves(make_broker, raw):
     connect_with_retry(raw, b.port, "t")
 
 
+def test_a_client_the_broker_closed_frees_its_slot_at_once(make_broker, raw):
+    """The broker ends a protocol offender's connection (then reads on for up to 2 s so the
+    peer's late packets do not reset the socket); the slot is free at once, as in Mosquitto, even
+    while the peer keeps its side open."""
+    b = make_broker(["max_connections 1"])
+    offender = connect_with_retry(raw, b.port, "offender")
+    offender.send(m.connect("twice"))  # a second CONNECT: protocol error, the broker closes
+    assert offender.wait_closed(5.0)  # its FIN arrived; our side stays open
+    c = raw(b.port)
+    assert c.connect("next", timeout=1.5).return_code == 0
+    c.send(m.pingreq())
+    assert c.expect(m.PINGRESP)
+
+
 def test_max_keepalive_does_not_refuse_a_311_client_asking_for_more(make_broker, raw):
     # Mosquitto 2.0.11 applies max_keepalive only to MQTT 5 clients (Server Keep Alive); a
     # 3.1.1 client cannot be told another keepalive, and it is accepted as it asked.

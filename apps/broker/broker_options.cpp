@@ -12,7 +12,8 @@ namespace {
 broker::Settings settings_from(const config::Config& c) {
     broker::Settings s;
     s.max_inflight_messages = c.max_inflight_messages;
-    s.max_queued_messages = c.max_queued_messages < 0 ? 0 : static_cast<std::size_t>(c.max_queued_messages);
+    s.max_queued_messages =
+        c.max_queued_messages < 0 ? 0 : static_cast<std::size_t>(c.max_queued_messages);
     s.max_queued_bytes = c.max_queued_bytes;
     s.max_packet_size = c.max_packet_size;
     s.message_size_limit = c.message_size_limit;
@@ -125,13 +126,14 @@ OptionsResult server_options_from(const config::Config& config, AccessSlots& slo
     options.sys_interval = config.sys_interval;
     options.bridges = config.bridges;
     if (config.metrics_listener) {
-        options.metrics = std::make_pair(config.metrics_listener->address, config.metrics_listener->port);
+        options.metrics =
+            std::make_pair(config.metrics_listener->address, config.metrics_listener->port);
     }
     if (config.persistence) {
         // Mosquitto's default file name holds Mosquitto's own format: lampi keeps its SQLite
         // store beside it under another name rather than misread or overwrite it.
-        std::string file = config.persistence_file == "mosquitto.db" ? "lampi.db"
-                                                                     : config.persistence_file;
+        std::string file =
+            config.persistence_file == "mosquitto.db" ? "lampi.db" : config.persistence_file;
         std::string dir = config.persistence_location;
         if (!dir.empty() && dir.back() != '/') dir += '/';
         options.store_path = dir + file;

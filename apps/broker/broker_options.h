@@ -20,7 +20,7 @@ using AccessSlots = std::map<std::string, std::shared_ptr<broker::AccessControlS
 
 struct OptionsResult {
     server::ServerOptions options;
-    std::vector<std::string> errors;    // "file:line: message"
+    std::vector<std::string> errors;  // "file:line: message"
     std::vector<std::string> warnings;
     // Applied only when there are no errors: the new access controls for each slot.
     std::vector<std::pair<std::shared_ptr<broker::AccessControlSlot>,

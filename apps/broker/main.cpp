@@ -25,10 +25,11 @@ struct Args {
 };
 
 int parse_args(int argc, char** argv, Args& args) {
-    CLI::App app{"lampi-broker: an MQTT 3.1.1 and 5.0 broker, Mosquitto compatible.\n"
-                 "See https://mosquitto.org/man/mosquitto-conf-5.html for the config format;\n"
-                 "lampi's own options (max_publish_rate, response_information, metrics_listener)\n"
-                 "and memory_limit: docs/config.md."};
+    CLI::App app{
+        "lampi-broker: an MQTT 3.1.1 and 5.0 broker, Mosquitto compatible.\n"
+        "See https://mosquitto.org/man/mosquitto-conf-5.html for the config format;\n"
+        "lampi's own options (max_publish_rate, response_information, metrics_listener)\n"
+        "and memory_limit: docs/config.md."};
     app.add_option("-c,--config-file", args.config_file, "read the configuration from FILE");
     app.add_option("-p,--port", args.ports,
                    "listen on PORT (repeatable; loopback only, ignored when the config file has "
@@ -116,7 +117,8 @@ int main(int argc, char** argv) {
         if (next.ok()) reloaded = lampi::apps::server_options_from(next.config, slots);
         for (const auto& w : next.warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
         if (reloaded) {
-            for (const auto& w : reloaded->warnings) lampi::log(lampi::LogType::Warning, "Warning: {}", w);
+            for (const auto& w : reloaded->warnings)
+                lampi::log(lampi::LogType::Warning, "Warning: {}", w);
             for (auto& e : reloaded->errors) next.errors.push_back(e);
         }
         if (!next.ok()) {

@@ -5,7 +5,6 @@
 namespace lampi::auth {
 namespace {
 
-
 // A fixed salt for the dummy check that keeps unknown users as slow as known ones.
 const PasswordHash& dummy_hash() {
     static const PasswordHash h = [] {

@@ -4,10 +4,7 @@
 #include "base/psk_key.h"
 
 namespace lampi::auth {
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 Loaded<PskFile> PskFile::load(const std::string& path) { return load_text_file<PskFile>(path); }
 

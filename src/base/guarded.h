@@ -10,7 +10,7 @@ namespace lampi {
 
 template <class T>
 class Guarded {
-public:
+  public:
     template <class... Args>
     explicit Guarded(Args&&... args) : value_(std::forward<Args>(args)...) {}
 
@@ -26,7 +26,7 @@ public:
         return f(value_);
     }
 
-private:
+  private:
     mutable std::shared_mutex mutex_;
     T value_;
 };

@@ -1,14 +1,13 @@
 #include "base/log.h"
 
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <syslog.h>
 
 #include <deque>
 #include <memory>
 #include <mutex>
-
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
 
 namespace lampi {
 namespace detail {
@@ -56,11 +55,16 @@ std::shared_ptr<spdlog::logger> make_logger(const LogSettings& s) {
 
 int syslog_priority(LogType t) {
     switch (t) {
-        case LogType::Error: return LOG_ERR;
-        case LogType::Warning: return LOG_WARNING;
-        case LogType::Notice: return LOG_NOTICE;
-        case LogType::Debug: return LOG_DEBUG;
-        default: return LOG_INFO;
+        case LogType::Error:
+            return LOG_ERR;
+        case LogType::Warning:
+            return LOG_WARNING;
+        case LogType::Notice:
+            return LOG_NOTICE;
+        case LogType::Debug:
+            return LOG_DEBUG;
+        default:
+            return LOG_INFO;
     }
 }
 

@@ -3,12 +3,12 @@
 // type is masked out (one relaxed atomic load).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace lampi {
 

@@ -11,12 +11,13 @@
 namespace lampi::bridge {
 
 class RestartBackoff {
-public:
-    explicit RestartBackoff(const config::RestartTimeout& t, std::uint64_t seed = std::random_device{}());
+  public:
+    explicit RestartBackoff(const config::RestartTimeout& t,
+                            std::uint64_t seed = std::random_device{}());
     std::chrono::milliseconds next();
     void reset();
 
-private:
+  private:
     config::RestartTimeout timeout_;
     double current_ms_;
     std::mt19937_64 rng_;

@@ -17,9 +17,12 @@ namespace {
 
 mqtt::ProtocolVersion remote_version(BridgeProtocolVersion v) {
     switch (v) {
-        case BridgeProtocolVersion::MqttV31: return mqtt::ProtocolVersion::V31;
-        case BridgeProtocolVersion::MqttV50: return mqtt::ProtocolVersion::V5;
-        default: return mqtt::ProtocolVersion::V311;
+        case BridgeProtocolVersion::MqttV31:
+            return mqtt::ProtocolVersion::V31;
+        case BridgeProtocolVersion::MqttV50:
+            return mqtt::ProtocolVersion::V5;
+        default:
+            return mqtt::ProtocolVersion::V311;
     }
 }
 
@@ -131,7 +134,8 @@ void Bridge::ack_local(std::uint16_t local_id, std::uint8_t qos) {
 
 void Bridge::publish_local(mqtt::Publish p) {
     if (p.qos > 0) {
-        next_local_id_ = static_cast<std::uint16_t>(next_local_id_ == 65535 ? 1 : next_local_id_ + 1);
+        next_local_id_ =
+            static_cast<std::uint16_t>(next_local_id_ == 65535 ? 1 : next_local_id_ + 1);
         p.packet_id = next_local_id_;
     }
     local_->on_packet(std::move(p), Clock::now());
@@ -156,10 +160,12 @@ void Bridge::forward(mqtt::Publish&& local, std::uint8_t local_qos) {
         out.properties.subscription_identifiers.clear();
         out.properties.topic_alias.reset();
     }
-    const std::size_t size = mqtt::encoded_size(out, remote_version(config_.bridge_protocol_version));
+    const std::size_t size =
+        mqtt::encoded_size(out, remote_version(config_.bridge_protocol_version));
     if ((config_.bridge_max_packet_size > 0 && size > config_.bridge_max_packet_size) ||
         (remote_max_packet_ > 0 && size > remote_max_packet_)) {
-        log(LogType::Warning, "Bridge {}: dropping a message on {} larger than bridge_max_packet_size.",
+        log(LogType::Warning,
+            "Bridge {}: dropping a message on {} larger than bridge_max_packet_size.",
             config_.connection, out.topic);
         ack_local(local_id, local_qos);
         return;
@@ -400,8 +406,8 @@ void Bridge::notify(const char* state) {
     publish_local(mqtt::Publish{topic, state, 1, true, false, 0, {}});
     if (remote_up_ && !config_.notifications_local_only) {
         // QoS 1, or 0 if the remote only allows QoS 0 (Mosquitto does the same).
-        remote_->publish(mqtt::Publish{topic, state, std::min<std::uint8_t>(1, remote_max_qos_),
-                                       true, false, 0, {}});
+        remote_->publish(mqtt::Publish{
+            topic, state, std::min<std::uint8_t>(1, remote_max_qos_), true, false, 0, {}});
     }
 }
 
@@ -419,7 +425,8 @@ void Bridge::check_idle() {
     }
     {
         std::lock_guard lock(status_mutex_);
-        status_.queued = awaiting_remote_.size() + (remote_ ? remote_->session().queued_count() : 0);
+        status_.queued =
+            awaiting_remote_.size() + (remote_ ? remote_->session().queued_count() : 0);
     }
     probe_primary();
     idle_timer_.expires_after(std::chrono::seconds(1));
@@ -447,18 +454,20 @@ void Bridge::probe_primary() {
                 self->probing_ = false;
                 return;
             }
-            asio::async_connect(*socket, r, [self, socket](const boost::system::error_code& cec,
-                                                           const asio::ip::tcp::endpoint&) {
-                self->probing_ = false;
-                boost::system::error_code ignored;
-                socket->close(ignored);
-                if (cec || !self->remote_up_ || self->stopping_) return;
-                log(LogType::Notice, "Bridge {}: primary address is back, switching to it.",
-                    self->config_.connection);
-                self->address_index_ = 0;
-                self->retry_now_ = true;
-                self->remote_->reconnect();
-            });
+            asio::async_connect(*socket, r,
+                                [self, socket](const boost::system::error_code& cec,
+                                               const asio::ip::tcp::endpoint&) {
+                                    self->probing_ = false;
+                                    boost::system::error_code ignored;
+                                    socket->close(ignored);
+                                    if (cec || !self->remote_up_ || self->stopping_) return;
+                                    log(LogType::Notice,
+                                        "Bridge {}: primary address is back, switching to it.",
+                                        self->config_.connection);
+                                    self->address_index_ = 0;
+                                    self->retry_now_ = true;
+                                    self->remote_->reconnect();
+                                });
         });
 }
 

@@ -38,7 +38,7 @@ struct BridgeStatus {
 };
 
 class Bridge : public std::enable_shared_from_this<Bridge> {
-public:
+  public:
     Bridge(boost::asio::io_context& io, broker::Broker& broker, config::Bridge config);
     ~Bridge();
 
@@ -50,7 +50,7 @@ public:
     // The worker the bridge runs on: it must also be destroyed there.
     boost::asio::io_context& context() { return io_; }
 
-private:
+  private:
     void connect_local();
     void subscribe_local();
     void on_local_packet(mqtt::Packet&& packet);

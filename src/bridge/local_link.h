@@ -14,7 +14,7 @@
 namespace lampi::bridge {
 
 class LocalLink final : public broker::Outlet, public std::enable_shared_from_this<LocalLink> {
-public:
+  public:
     using PacketHandler = std::function<void(mqtt::Packet&&)>;
 
     LocalLink(boost::asio::any_io_executor executor, PacketHandler handler);
@@ -27,7 +27,7 @@ public:
     // Stops delivering packets (the bridge is going away).
     void detach();
 
-private:
+  private:
     void drain();
 
     boost::asio::any_io_executor executor_;

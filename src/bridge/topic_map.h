@@ -24,7 +24,7 @@ struct FilterQos {
 };
 
 class TopicMap {
-public:
+  public:
     explicit TopicMap(std::vector<config::BridgeTopic> topics);
 
     // Filters the bridge subscribes to on the local broker (out and both lines).
@@ -40,7 +40,7 @@ public:
     // A remote message coming in.
     std::optional<Mapped> to_local(std::string_view remote_topic, std::uint8_t qos) const;
 
-private:
+  private:
     std::vector<config::BridgeTopic> topics_;
 };
 

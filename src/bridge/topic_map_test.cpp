@@ -92,7 +92,8 @@ TEST(TopicMap, BothLinesWorkBothWays) {
 }
 
 TEST(TopicMap, ManPageSysExample) {
-    TopicMap m({line("clients/total", BridgeDirection::In, 0, "test/mosquitto/org/", "$SYS/broker/")});
+    TopicMap m(
+        {line("clients/total", BridgeDirection::In, 0, "test/mosquitto/org/", "$SYS/broker/")});
     EXPECT_EQ(m.remote_subscriptions()[0].filter, "$SYS/broker/clients/total");
     EXPECT_EQ(m.to_local("$SYS/broker/clients/total", 0)->topic,
               "test/mosquitto/org/clients/total");

@@ -22,7 +22,7 @@ struct ClientIdentity {
 };
 
 class AccessControl {
-public:
+  public:
     virtual ~AccessControl() = default;
     // CONNECT credentials: an MQTT 5 reason code, 0 when accepted.
     virtual std::uint8_t authenticate(const std::optional<std::string>& username,
@@ -34,7 +34,7 @@ public:
 };
 
 class AccessControlSlot {
-public:
+  public:
     std::shared_ptr<const AccessControl> get() const {
         std::lock_guard lock(mutex_);
         return current_;
@@ -44,7 +44,7 @@ public:
         current_ = std::move(next);
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::shared_ptr<const AccessControl> current_;
 };

@@ -20,7 +20,8 @@ TEST_F(BrokerTest, ConnectGetsConnackAcceptedWithoutSessionPresent) {
 
 TEST_F(BrokerTest, FirstPacketOtherThanConnectClosesTheConnection) {
     Client c;
-    c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet, std::make_shared<const ListenerPolicy>(), "t");
+    c.conn = std::make_unique<ClientConnection>(*broker_, *c.outlet,
+                                                std::make_shared<const ListenerPolicy>(), "t");
     c.conn->on_packet(mqtt::Pingreq{}, now_);
     EXPECT_TRUE(c.outlet->closed());
     EXPECT_TRUE(c.outlet->take().empty());

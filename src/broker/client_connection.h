@@ -28,8 +28,8 @@ struct ListenerPolicy {
     bool identity_as_username = false;
     std::string mount_point;
     std::uint16_t port = 0;
-    std::uint8_t max_qos = 2;  // Mosquitto's per-listener max_qos (MQTT 5 Maximum QoS)
-    std::uint16_t max_topic_alias = 10;         // per listener, as in Mosquitto 2
+    std::uint8_t max_qos = 2;            // Mosquitto's per-listener max_qos (MQTT 5 Maximum QoS)
+    std::uint16_t max_topic_alias = 10;  // per listener, as in Mosquitto 2
     // The broker's own bridge (bridge/): it carries many clients' traffic and counts on its
     // local acknowledgements, so Receive Maximum and max_publish_rate do not apply to it.
     bool in_process_bridge = false;
@@ -125,7 +125,7 @@ class ClientConnection final : public SessionOwner {
     std::unique_ptr<mqtt::Will> will_;  // most clients have none: no inline Properties
     std::shared_ptr<Session> session_;
     using TopicAliases = std::unordered_map<std::uint16_t, std::string>;
-    std::unique_ptr<TopicAliases> topic_aliases_;  // allocated by the first alias
+    std::unique_ptr<TopicAliases> topic_aliases_;       // allocated by the first alias
     std::shared_ptr<InboundQuota> inbound_quota_;       // v5, when Receive Maximum is announced
     std::unique_ptr<PublishRateLimiter> rate_limiter_;  // when max_publish_rate is set
     std::atomic<bool> kicked_{false};

@@ -21,7 +21,7 @@ namespace lampi::broker {
 enum class DeliveryStage : std::uint8_t { Queued = 0, WaitPuback, WaitPubrec, WaitPubcomp };
 
 class Journal {
-public:
+  public:
     virtual ~Journal() = default;
 
     // False while the store cannot be written (disk full, I/O error): QoS 1/2 messages are then

@@ -10,7 +10,7 @@
 namespace lampi::broker {
 
 class Outlet {
-public:
+  public:
     virtual ~Outlet() = default;
     // Queues bytes for writing and makes sure they are flushed soon.
     virtual void send(std::string_view bytes) = 0;

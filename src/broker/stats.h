@@ -10,10 +10,10 @@ namespace lampi::broker {
 // Time a message spends inside the broker, from decoding its PUBLISH to handing it to a
 // subscriber's connection; Prometheus-style cumulative buckets in microseconds.
 class LatencyHistogram {
-public:
+  public:
     static constexpr std::array<std::uint64_t, 16> kBucketsUs = {
-        10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 1000000,
-        10000000, 60000000};
+        10,   25,    50,    100,   250,    500,     1000,     2500,
+        5000, 10000, 25000, 50000, 100000, 1000000, 10000000, 60000000};
 
     void record(std::uint64_t us) {
         std::size_t i = 0;
@@ -24,18 +24,19 @@ public:
     // Counts per bucket (not cumulative); the last one is +Inf.
     std::array<std::uint64_t, kBucketsUs.size() + 1> counts() const {
         std::array<std::uint64_t, kBucketsUs.size() + 1> out{};
-        for (std::size_t i = 0; i < out.size(); ++i) out[i] = counts_[i].load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out[i] = counts_[i].load(std::memory_order_relaxed);
         return out;
     }
     std::uint64_t sum_us() const { return sum_us_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::array<std::atomic<std::uint64_t>, kBucketsUs.size() + 1> counts_{};
     std::atomic<std::uint64_t> sum_us_{0};
 };
 
 class Stats {
-public:
+  public:
     using Counter = std::atomic<std::uint64_t>;
     Counter messages_received{0};
     Counter messages_sent{0};

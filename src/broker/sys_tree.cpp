@@ -48,10 +48,14 @@ std::vector<std::pair<std::string, std::string>> SysTree::snapshot(TimePoint now
     const double seconds = std::chrono::duration<double>(now - last_update_).count();
     last_update_ = now;
     const std::pair<const char*, const Stats::Counter*> kLoads[] = {
-        {"messages/received", &s.messages_received}, {"messages/sent", &s.messages_sent},
-        {"publish/received", &s.publish_received},   {"publish/sent", &s.publish_sent},
-        {"publish/dropped", &s.publish_dropped},     {"bytes/received", &s.bytes_received},
-        {"bytes/sent", &s.bytes_sent},               {"connections", &s.connections_total},
+        {"messages/received", &s.messages_received},
+        {"messages/sent", &s.messages_sent},
+        {"publish/received", &s.publish_received},
+        {"publish/sent", &s.publish_sent},
+        {"publish/dropped", &s.publish_dropped},
+        {"bytes/received", &s.bytes_received},
+        {"bytes/sent", &s.bytes_sent},
+        {"connections", &s.connections_total},
         {"sockets", &s.sockets_opened},
     };
     std::vector<std::pair<std::string, std::string>> out;

@@ -13,7 +13,7 @@
 namespace lampi::broker {
 
 class SysTree {
-public:
+  public:
     SysTree(Broker& broker, std::string version, TimePoint started);
 
     // Extra entries (bridges) are added by whoever owns them: f() returns (topic, value) pairs.
@@ -25,7 +25,7 @@ public:
     // The current entries, for the metrics endpoint and tests.
     std::vector<std::pair<std::string, std::string>> snapshot(TimePoint now);
 
-private:
+  private:
     struct Load {
         double one = 0, five = 0, fifteen = 0;
         std::uint64_t last = 0;

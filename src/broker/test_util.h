@@ -17,7 +17,7 @@ namespace lampi::broker::test {
 
 // Records what the broker writes and decodes it back into packets.
 class FakeOutlet final : public Outlet, public std::enable_shared_from_this<FakeOutlet> {
-public:
+  public:
     void send(std::string_view bytes) override { bytes_.append(bytes); }
     std::size_t pending_bytes() const override { return pending_; }
     void close() override { closed_ = true; }
@@ -43,7 +43,7 @@ public:
     bool closed() const { return closed_; }
     std::size_t pending_ = 0;
 
-private:
+  private:
     std::string bytes_;
     bool closed_ = false;
 };
@@ -55,7 +55,7 @@ struct Client {
 };
 
 class BrokerTest : public ::testing::Test {
-protected:
+  protected:
     Client connect(const std::string& id, bool clean = true,
                    mqtt::ProtocolVersion v = mqtt::ProtocolVersion::V311,
                    std::optional<mqtt::Will> will = std::nullopt) {

@@ -9,7 +9,6 @@
 namespace lampi::config::detail {
 namespace {
 
-
 void connection(Reader& r, const Args& a) {
     auto name = r.word_arg(a);
     if (!name) return;

@@ -8,7 +8,6 @@
 namespace lampi::config::detail {
 namespace {
 
-
 // `listener port [bind address/host | unix socket path]`
 void listener(Reader& r, const Args& a) {
     if (!r.check_word_count(a, 1, 2)) return;

@@ -9,7 +9,7 @@
 namespace lampi::server {
 
 class AuthAccess final : public broker::AccessControl {
-public:
+  public:
     explicit AuthAccess(std::shared_ptr<const auth::Authoriser> authoriser)
         : authoriser_(std::move(authoriser)) {}
 
@@ -19,7 +19,7 @@ public:
     bool allowed(const broker::ClientIdentity& who, std::string_view topic,
                  broker::AccessKind kind) const override;
 
-private:
+  private:
     std::shared_ptr<const auth::Authoriser> authoriser_;
 };
 

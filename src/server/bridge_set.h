@@ -15,7 +15,7 @@
 namespace lampi::server {
 
 class BridgeSet {
-public:
+  public:
     BridgeSet(WorkerPool& workers, broker::Broker& broker) : workers_(workers), broker_(broker) {}
     ~BridgeSet();
 
@@ -25,7 +25,7 @@ public:
     std::vector<std::pair<std::string, std::string>> sys_entries() const;
     std::vector<bridge::BridgeStatus> statuses() const;
 
-private:
+  private:
     WorkerPool& workers_;
     broker::Broker& broker_;
     std::vector<std::shared_ptr<bridge::Bridge>> bridges_;

@@ -12,12 +12,12 @@ namespace {
 
 std::string content_type_for(const fs::path& p) {
     static const std::pair<const char*, const char*> kTypes[] = {
-        {".html", "text/html"},         {".htm", "text/html"},
-        {".js", "text/javascript"},     {".mjs", "text/javascript"},
-        {".css", "text/css"},           {".json", "application/json"},
-        {".png", "image/png"},          {".svg", "image/svg+xml"},
-        {".ico", "image/x-icon"},       {".txt", "text/plain"},
-        {".map", "application/json"},   {".webmanifest", "application/manifest+json"},
+        {".html", "text/html"},       {".htm", "text/html"},
+        {".js", "text/javascript"},   {".mjs", "text/javascript"},
+        {".css", "text/css"},         {".json", "application/json"},
+        {".png", "image/png"},        {".svg", "image/svg+xml"},
+        {".ico", "image/x-icon"},     {".txt", "text/plain"},
+        {".map", "application/json"}, {".webmanifest", "application/manifest+json"},
     };
     const std::string ext = p.extension().string();
     for (const auto& [e, type] : kTypes) {
@@ -62,7 +62,8 @@ HttpFileResponse serve_http_file(const std::string& root, std::string_view targe
     const fs::path base = fs::path(root).lexically_normal();
     const fs::path full = (base / fs::path(relative)).lexically_normal();
     // Belt and braces: the joined path must still start with the root.
-    const auto [root_end, ignored] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+    const auto [root_end, ignored] =
+        std::mismatch(base.begin(), base.end(), full.begin(), full.end());
     if (root_end != base.end() && !root_end->empty()) return refuse(403);
     std::error_code ec;
     if (!fs::is_regular_file(full, ec)) return refuse(404);

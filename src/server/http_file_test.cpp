@@ -11,7 +11,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class HttpFile : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("lampi-http-" + std::to_string(::getpid()));
         fs::create_directories(dir_ / "root" / "sub");
@@ -35,9 +35,9 @@ TEST_F(HttpFile, ServesIndexForTheRootAndTypesByExtension) {
 }
 
 TEST_F(HttpFile, RefusesEveryWayOutOfTheRoot) {
-    for (const char* target : {"//etc/passwd", "/../secret.txt", "/sub/../../secret.txt",
-                               "/./index.html", "/sub//app.js", "/..%2fsecret.txt/..",
-                               "/sub\\..\\..\\secret.txt", "relative"}) {
+    for (const char* target :
+         {"//etc/passwd", "/../secret.txt", "/sub/../../secret.txt", "/./index.html",
+          "/sub//app.js", "/..%2fsecret.txt/..", "/sub\\..\\..\\secret.txt", "relative"}) {
         auto r = serve_http_file(root(), target);
         EXPECT_NE(r.status, 200u) << target;
         EXPECT_EQ(r.body.find("secret"), std::string::npos) << target;

@@ -11,7 +11,7 @@
 namespace lampi::server {
 
 class MetricsHttp {
-public:
+  public:
     using Render = std::function<std::string()>;
     MetricsHttp(boost::asio::io_context& io, Render render);
     // Binds; returns an error text on failure.
@@ -19,7 +19,7 @@ public:
     void start();
     void stop();
 
-private:
+  private:
     boost::asio::io_context& io_;
     Render render_;
     boost::asio::ip::tcp::acceptor acceptor_;

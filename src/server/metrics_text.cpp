@@ -53,7 +53,9 @@ std::string render_metrics(broker::Broker& broker, const std::vector<bridge::Bri
     auto c = [&](const char* name, const char* help, const Stats::Counter& v) {
         metric(out, name, "counter", help, static_cast<double>(Stats::get(v)));
     };
-    auto g = [&](const char* name, const char* help, double v) { metric(out, name, "gauge", help, v); };
+    auto g = [&](const char* name, const char* help, double v) {
+        metric(out, name, "gauge", help, v);
+    };
     g("lampi_uptime_seconds", "Seconds since the broker started.", uptime_seconds);
     c("lampi_messages_received_total", "MQTT packets received.", s.messages_received);
     c("lampi_messages_sent_total", "MQTT packets sent.", s.messages_sent);
@@ -69,28 +71,37 @@ std::string render_metrics(broker::Broker& broker, const std::vector<bridge::Bri
       static_cast<double>(Stats::get(s.clients_connected)));
     g("lampi_clients_maximum", "Most clients connected at once.",
       static_cast<double>(Stats::get(s.clients_maximum)));
-    g("lampi_sessions", "Sessions (connected and offline).", static_cast<double>(broker.session_count()));
+    g("lampi_sessions", "Sessions (connected and offline).",
+      static_cast<double>(broker.session_count()));
     g("lampi_subscriptions", "Subscriptions.", static_cast<double>(broker.subscription_count()));
-    g("lampi_retained_messages", "Retained messages.", static_cast<double>(broker.retained_count()));
-    out += "# HELP lampi_listener_connections Connections open on a listener.\n"
-           "# TYPE lampi_listener_connections gauge\n";
+    g("lampi_retained_messages", "Retained messages.",
+      static_cast<double>(broker.retained_count()));
+    out +=
+        "# HELP lampi_listener_connections Connections open on a listener.\n"
+        "# TYPE lampi_listener_connections gauge\n";
     for (const auto& l : listeners) {
-        fmt::format_to(std::back_inserter(out), "lampi_listener_connections{{listener=\"{}\"}} {}\n",
-                       escape_label(l.name), l.connections);
+        fmt::format_to(std::back_inserter(out),
+                       "lampi_listener_connections{{listener=\"{}\"}} {}\n", escape_label(l.name),
+                       l.connections);
     }
-    out += "# HELP lampi_bridge_connected 1 while the bridge is connected to its remote.\n"
-           "# TYPE lampi_bridge_connected gauge\n";
+    out +=
+        "# HELP lampi_bridge_connected 1 while the bridge is connected to its remote.\n"
+        "# TYPE lampi_bridge_connected gauge\n";
     for (const auto& b : bridges) {
-        fmt::format_to(std::back_inserter(out), "lampi_bridge_connected{{bridge=\"{}\",address=\"{}\"}} {}\n",
+        fmt::format_to(std::back_inserter(out),
+                       "lampi_bridge_connected{{bridge=\"{}\",address=\"{}\"}} {}\n",
                        escape_label(b.name), escape_label(b.address), b.connected ? 1 : 0);
     }
-    out += "# HELP lampi_bridge_queue Messages waiting for the remote.\n# TYPE lampi_bridge_queue gauge\n";
+    out +=
+        "# HELP lampi_bridge_queue Messages waiting for the remote.\n# TYPE lampi_bridge_queue "
+        "gauge\n";
     for (const auto& b : bridges) {
         fmt::format_to(std::back_inserter(out), "lampi_bridge_queue{{bridge=\"{}\"}} {}\n",
                        escape_label(b.name), b.queued);
     }
-    out += "# HELP lampi_bridge_messages_total Messages crossed by a bridge.\n"
-           "# TYPE lampi_bridge_messages_total counter\n";
+    out +=
+        "# HELP lampi_bridge_messages_total Messages crossed by a bridge.\n"
+        "# TYPE lampi_bridge_messages_total counter\n";
     for (const auto& b : bridges) {
         fmt::format_to(std::back_inserter(out),
                        "lampi_bridge_messages_total{{bridge=\"{}\",direction=\"out\"}} {}\n"

@@ -9,12 +9,12 @@
 
 #include "broker/broker.h"
 #include "broker/sys_tree.h"
+#include "mqtt/reason_code.h"
 #include "persist/store.h"
 #include "server/bridge_set.h"
 #include "server/metrics_http.h"
 #include "server/metrics_text.h"
 #include "server/store_journal.h"
-#include "mqtt/reason_code.h"
 
 namespace lampi::server {
 
@@ -62,7 +62,8 @@ Server::Server(ServerOptions options)
     std::size_t threads = options_.threads;
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
     impl_->workers = std::make_unique<WorkerPool>(threads);
-    impl_->sys = std::make_unique<broker::SysTree>(*broker_, options_.version, broker::Clock::now());
+    impl_->sys =
+        std::make_unique<broker::SysTree>(*broker_, options_.version, broker::Clock::now());
     impl_->bridges = std::make_unique<BridgeSet>(*impl_->workers, *broker_);
     impl_->sys->add_source([b = impl_->bridges.get()] { return b->sys_entries(); });
 }
@@ -97,8 +98,9 @@ bool Server::open_persistence() {
     auto opened = open_store(options_);
     if (auto* err = std::get_if<std::string>(&opened)) {
         log(LogType::Error, "Error: {}", *err);
-        log(LogType::Error, "Error: the store was left untouched; start with --fresh-store to "
-                            "move it aside and begin empty.");
+        log(LogType::Error,
+            "Error: the store was left untouched; start with --fresh-store to "
+            "move it aside and begin empty.");
         return false;
     }
     impl_->store = std::move(std::get<std::unique_ptr<persist::Store>>(opened));
@@ -111,7 +113,8 @@ bool Server::open_persistence() {
     const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
     log(LogType::Information, "Store opened and checked in {:.2f} s, restored in {:.2f} s.",
         seconds(opened_at - started), seconds(std::chrono::steady_clock::now() - opened_at));
-    impl_->journal = std::make_unique<StoreJournal>(*impl_->store, std::get<std::uint64_t>(restored));
+    impl_->journal =
+        std::make_unique<StoreJournal>(*impl_->store, std::get<std::uint64_t>(restored));
     broker_->set_journal(impl_->journal.get());
     return true;
 }
@@ -180,14 +183,29 @@ void Server::publish_log_lines(broker::TimePoint now) {
     for (auto& line : take_topic_log_lines()) {
         const char* letter = "I";
         switch (line.type) {
-            case LogType::Error: letter = "E"; break;
-            case LogType::Warning: letter = "W"; break;
-            case LogType::Notice: letter = "N"; break;
-            case LogType::Debug: letter = "D"; break;
-            case LogType::Subscribe: letter = "M"; break;
-            case LogType::Unsubscribe: letter = "U"; break;
-            case LogType::Websockets: letter = "WS"; break;
-            default: break;
+            case LogType::Error:
+                letter = "E";
+                break;
+            case LogType::Warning:
+                letter = "W";
+                break;
+            case LogType::Notice:
+                letter = "N";
+                break;
+            case LogType::Debug:
+                letter = "D";
+                break;
+            case LogType::Subscribe:
+                letter = "M";
+                break;
+            case LogType::Unsubscribe:
+                letter = "U";
+                break;
+            case LogType::Websockets:
+                letter = "WS";
+                break;
+            default:
+                break;
         }
         auto m = std::make_shared<broker::Message>();
         m->topic = std::string("$SYS/broker/log/") + letter;

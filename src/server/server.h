@@ -36,7 +36,7 @@ struct ServerOptions {
 using Reloader = std::function<std::optional<ServerOptions>()>;
 
 class Server {
-public:
+  public:
     explicit Server(ServerOptions options);
     ~Server();
     // Opens the listeners; returns false (after logging why) if one cannot be opened.
@@ -54,7 +54,7 @@ public:
     // The TCP ports actually bound (port 0 in options resolves here), in listener order.
     broker::Broker& broker() { return *broker_; }
 
-private:
+  private:
     void reload();
     bool open_persistence();
     bool open_metrics();

@@ -29,8 +29,7 @@ persist::DeliveryState to_state(DeliveryStage s) {
 // MQTT 5 3.8.3.1: the subscription options byte.
 std::uint8_t options_byte(const mqtt::SubscribeOptions& o) {
     return static_cast<std::uint8_t>(o.qos | (o.no_local ? 0x04 : 0) |
-                                     (o.retain_as_published ? 0x08 : 0) |
-                                     (o.retain_handling << 4));
+                                     (o.retain_as_published ? 0x08 : 0) | (o.retain_handling << 4));
 }
 
 persist::MessageRecord to_record(const broker::Message& m, std::uint64_t id) {
@@ -105,7 +104,7 @@ void StoreJournal::delivery_saved(const std::string& client_id, std::uint64_t se
                                   std::uint16_t packet_id, DeliveryStage stage) {
     std::vector<persist::Op> ops;
     const std::uint64_t id = reference(message, ops);
-    persist::DeliveryRecord d{client_id, seq, id, qos, retain, packet_id, to_state(stage),
+    persist::DeliveryRecord d{client_id,       seq, id, qos, retain, packet_id, to_state(stage),
                               subscription_ids};
     ops.push_back(persist::PutDelivery{std::move(d)});
     submit(std::move(ops));

@@ -15,7 +15,7 @@
 namespace lampi::server {
 
 class StoreJournal final : public broker::Journal {
-public:
+  public:
     StoreJournal(persist::Store& store, std::uint64_t first_message_id);
     ~StoreJournal() override;
 
@@ -31,13 +31,12 @@ public:
     void subscription_removed(const std::string& client_id, const std::string& filter) override;
     void delivery_saved(const std::string& client_id, std::uint64_t seq,
                         const broker::MessagePtr& message, std::uint8_t qos, bool retain,
-                        const std::vector<std::uint32_t>& subscription_ids,
-                        std::uint16_t packet_id, broker::DeliveryStage stage) override;
+                        const std::vector<std::uint32_t>& subscription_ids, std::uint16_t packet_id,
+                        broker::DeliveryStage stage) override;
     void delivery_moved(const std::string& client_id, std::uint64_t seq, std::uint16_t packet_id,
                         broker::DeliveryStage stage) override;
     void delivery_removed(const std::string& client_id, std::uint64_t seq) override;
-    void incoming_qos2(const std::string& client_id, std::uint16_t packet_id,
-                       bool added) override;
+    void incoming_qos2(const std::string& client_id, std::uint16_t packet_id, bool added) override;
     void retained_set(const broker::MessagePtr& message) override;
     void retained_cleared(const std::string& topic) override;
     void will_saved(const std::string& client_id, const broker::MessagePtr& will,
@@ -48,7 +47,7 @@ public:
     bool flush();
     persist::GroupCommitterStats stats() const { return committer_.stats(); }
 
-private:
+  private:
     // Adds the message row for `m` (its id chosen on first use); returns the id.
     std::uint64_t reference(const broker::MessagePtr& m, std::vector<persist::Op>& ops);
     void submit(std::vector<persist::Op> ops);

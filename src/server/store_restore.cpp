@@ -63,8 +63,8 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
     for (const auto& s : snap.sessions) {
         std::optional<broker::TimePoint> disconnected;
         // Every stored session was offline from the moment the broker stopped at the latest.
-        disconnected = s.disconnected_at_ms ? from_unix_ms(*s.disconnected_at_ms)
-                                            : broker::Clock::now();
+        disconnected =
+            s.disconnected_at_ms ? from_unix_ms(*s.disconnected_at_ms) : broker::Clock::now();
         auto session = broker.restore_session(s.client_id, s.expiry_interval, disconnected);
         for (const auto& sub : s.subscriptions) {
             broker.restore_subscription(session, sub.filter, from_options_byte(sub.options),
@@ -87,7 +87,8 @@ std::variant<std::uint64_t, std::string> restore_broker(persist::Store& store,
                                      static_cast<broker::DeliveryStage>(d.state));
     }
     for (const auto& w : snap.wills) {
-        if (auto m = message(w.message_id)) broker.restore_will(w.client_id, m, from_unix_ms(w.publish_at_ms));
+        if (auto m = message(w.message_id))
+            broker.restore_will(w.client_id, m, from_unix_ms(w.publish_at_ms));
     }
     log(LogType::Notice, "Restored {} retained messages, {} sessions, {} queued messages from {}.",
         retained, snap.sessions.size(), snap.deliveries.size(), store.path());

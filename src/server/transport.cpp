@@ -58,7 +58,8 @@ std::optional<std::string> peer_certificate_name(SSL* ssl, bool whole_subject) {
             ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
             unsigned char* utf8 = nullptr;
             const int len = ASN1_STRING_to_UTF8(&utf8, cn);
-            if (len >= 0) name = std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+            if (len >= 0)
+                name = std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
             OPENSSL_free(utf8);
         }
     }

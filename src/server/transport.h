@@ -26,7 +26,7 @@ struct TransportSetup {
     std::shared_ptr<boost::asio::ssl::context> tls;  // set for TLS listeners
     bool use_subject_as_username = false;            // else the certificate's CN
     bool psk = false;  // a PSK listener: the identity is the PSK identity, never a certificate's
-    std::string http_dir;                            // WebSocket listeners: static files
+    std::string http_dir;  // WebSocket listeners: static files
 };
 
 template <class Socket>

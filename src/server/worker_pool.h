@@ -11,7 +11,7 @@
 namespace lampi::server {
 
 class WorkerPool {
-public:
+  public:
     explicit WorkerPool(std::size_t count);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -24,7 +24,7 @@ public:
     // Round robin, for spreading accepted connections.
     boost::asio::io_context& next();
 
-private:
+  private:
     using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
     std::vector<Guard> guards_;

@@ -83,9 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     websocket::stream<beast::test::stream&> ws(server);
-    ws.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-        res.set(http::field::server, "lampi");
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "lampi"); }));
     ws.binary(true);
     ws.read_message_max(0);
     ws.accept(req, ec);

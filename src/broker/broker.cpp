@@ -99,6 +99,11 @@ SessionClaim Broker::claim_session(const std::string& client_id, bool clean_star
     if (pending_wills_.erase(client_id) > 0 && journal_ != nullptr)
         journal_->will_removed(client_id);
     auto it = registry_.find(client_id);
+    if (it != registry_.end() && it->second.owner == nullptr && it->second.session->expired(now)) {
+        // Past its expiry but not yet swept (tick runs once a second): it is gone all the same.
+        expire_session_locked(client_id, now);
+        it = registry_.end();
+    }
     if (it != registry_.end()) {
         if (it->second.owner != nullptr && it->second.owner != owner) {
             it->second.owner->kick(mqtt::reason::kSessionTakenOver);
@@ -311,18 +316,17 @@ void Broker::fire_due_wills(TimePoint now) {
 
 void Broker::expire_sessions(TimePoint now) {
     std::lock_guard lock(registry_mutex_);
-    for (auto it = registry_.begin(); it != registry_.end();) {
-        if (it->second.owner == nullptr && it->second.session->expired(now)) {
-            log(LogType::Notice, "Expiring client {} due to timeout.", it->first);
-            Stats::add(stats_.clients_expired);
-            if (journal_ != nullptr) journal_->session_removed(it->first);
-            hand_off_shared(*it->second.session, true, now);
-            drop_subscriptions(*it->second.session);
-            it = registry_.erase(it);
-        } else {
-            ++it;
-        }
+    std::vector<std::string> expired;
+    for (const auto& [client_id, entry] : registry_) {
+        if (entry.owner == nullptr && entry.session->expired(now)) expired.push_back(client_id);
     }
+    for (const std::string& client_id : expired) expire_session_locked(client_id, now);
+}
+
+void Broker::expire_session_locked(const std::string& client_id, TimePoint now) {
+    log(LogType::Notice, "Expiring client {} due to timeout.", client_id);
+    Stats::add(stats_.clients_expired);
+    remove_session_locked(client_id, now);
 }
 
 void Broker::tick(TimePoint now) {

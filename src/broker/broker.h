@@ -115,6 +115,7 @@ class Broker {
     using Tree = topic::SubscriptionTree<Session*>;
 
     void remove_session_locked(const std::string& client_id, TimePoint now);
+    void expire_session_locked(const std::string& client_id, TimePoint now);
     // Shared subscriptions (MQTT 5 4.8.2, shared_handoff.cpp): gives what `leaving`, now offline,
     // holds through its shared subscriptions to other members of the same groups, online ones
     // first. A message no other member can take stays with a session that lives on, and is

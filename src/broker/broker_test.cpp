@@ -247,5 +247,18 @@ TEST_F(BrokerTest, SharedSubscriptionGivesEachMessageToOneMember) {
     EXPECT_EQ(na, 5u);
 }
 
+TEST_F(BrokerTest, ASessionPastItsExpiryIsGoneAtReconnectBeforeTheSweep) {
+    auto first = broker_->claim_session("exp", false, nullptr, now_);
+    first.session->set_expiry_interval(4);
+    broker_->release_session(first.session, nullptr, now_);
+    auto early = broker_->claim_session("exp", false, nullptr, now_ + std::chrono::seconds(3));
+    EXPECT_TRUE(early.session_present);
+    broker_->release_session(early.session, nullptr, now_ + std::chrono::seconds(3));
+    // No tick() in between: the claim itself sees that 4 s have passed since the disconnect.
+    auto late = broker_->claim_session("exp", false, nullptr, now_ + std::chrono::seconds(7));
+    EXPECT_FALSE(late.session_present);
+    EXPECT_NE(late.session, early.session);
+}
+
 }  // namespace
 }  // namespace lampi::broker
